@@ -1,0 +1,89 @@
+"""`python -m ingest DIR`: make the store match the folder.
+
+Exit codes: 0 every file handled, 1 some files failed (all others ingested), 2 usage error, store
+locked, or store built with other embedding settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m ingest", description=__doc__.split("\n\n")[0])
+    p.add_argument("docs", type=Path, help="folder of PDF and Word files (searched recursively)")
+    p.add_argument("--store", type=Path, help="store folder (default: RAG_STORE_PATH or data/store)")
+    p.add_argument("--collection", help="collection name (default: RAG_COLLECTION or documents)")
+    p.add_argument("--reindex", action="store_true", help="drop the store and rebuild it from the folder")
+    p.add_argument("--dry-run", action="store_true", help="show what would change, change nothing")
+    p.add_argument("--passwords", type=Path, metavar="FILE", help="file with PDF passwords to try, one per line")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON object on stdout")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    docs = args.docs.resolve()
+    if not docs.is_dir():
+        print(f"ingest: {args.docs}: not a folder", file=sys.stderr)
+        return 2
+    passwords: list[str] = []
+    if args.passwords:
+        try:
+            passwords = [ln.rstrip("\r\n") for ln in args.passwords.read_text(encoding="utf-8").splitlines()]
+        except OSError as e:
+            print(f"ingest: {args.passwords}: {e.strerror}", file=sys.stderr)
+            return 2
+        passwords = [p for p in passwords if p]
+
+    from rag.settings import Settings
+
+    overrides: dict[str, object] = {}
+    if args.store:
+        overrides["store_path"] = args.store.resolve()
+    if args.collection:
+        overrides["collection"] = args.collection
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+
+    from ingest.sync import run_sync
+    from rag.lock import StoreLocked
+    from rag.models import ModelError
+    from rag.store import FingerprintMismatch
+
+    try:
+        report = run_sync(settings, docs, reindex=args.reindex, dry_run=args.dry_run, passwords=passwords,
+                          progress=not args.json or sys.stderr.isatty())
+    except (StoreLocked, FingerprintMismatch, ModelError) as e:
+        print(f"ingest: {e}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        print_report(report)
+    return 1 if report.failed else 0
+
+
+def print_report(report: object) -> None:
+    from ingest.sync import SyncReport
+
+    assert isinstance(report, SyncReport)
+    for f in report.failed:
+        print(f"FAILED  {f['file']}: {f['error']}")
+    for w in report.warnings:
+        print(f"warning {w['file']}: {w['warning']}")
+    verb = "would be " if report.dry_run else ""
+    for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
+        for name in names:
+            print(f"{verb}{label:8} {name}")
+    print(
+        f"{'dry run: ' if report.dry_run else ''}{len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.deleted)} deleted, {report.unchanged} unchanged, {len(report.failed)} failed"
+    )
+    print(f"store: {report.files} files, {report.chunks} chunks ({report.seconds:.1f}s)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""PDF → one block per page with its 1-based physical page number and printed page label (pypdf)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.parsers.base import Block, ParsedDoc, ParseError
+
+# pypdf logs every oddity of real-world files; the one-line reason per file is what admins need.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_WS = re.compile(r"[ \t\u00a0]+")
+_GARBLED_SHARE = 0.3
+
+
+def _is_garbage(ch: str) -> bool:
+    if ch == "\ufffd":
+        return True
+    cat = unicodedata.category(ch)
+    return cat in ("Co", "Cn") or (cat == "Cc" and ch not in "\n\t\r")
+
+
+def garbled_share(text: str) -> float:
+    """Share of characters that are unmapped glyphs (replacement, private-use, control characters)."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(_is_garbage(c) for c in chars) / len(chars)
+
+
+def mixed_scripts(text: str) -> bool:
+    """Wrongly mapped glyphs scatter letters over many unrelated scripts (Greek, Oriya, N'Ko… in one
+    word); real text, even mixed Chinese/English or Japanese, keeps to two or three."""
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = unicodedata.name(ch, "UNKNOWN").split(" ")[0]
+            counts[script] = counts.get(script, 0) + 1
+    total = sum(counts.values())
+    if total < 20:
+        return False
+    top3 = sum(sorted(counts.values(), reverse=True)[:3])
+    return top3 / total < 0.8
+
+
+def clean_page_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
+
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            _decrypt(reader, passwords)
+        pages = reader.pages
+        n_pages = len(pages)
+    except ParseError:
+        raise
+    except DependencyError as e:
+        raise ParseError(f"encrypted with a cipher that needs the 'cryptography' package ({e})") from e
+    except FileNotDecryptedError as e:
+        raise ParseError("encrypted: password required (pass it with --passwords FILE)") from e
+    except (PdfReadError, PdfStreamError) as e:
+        raise ParseError(f"corrupt or truncated PDF ({e})") from e
+    except Exception as e:  # pypdf raises many kinds on damaged files
+        raise ParseError(f"corrupt PDF ({type(e).__name__}: {e})") from e
+    if n_pages == 0:
+        raise ParseError("PDF has no pages")
+
+    try:
+        labels = list(reader.page_labels)
+    except Exception:
+        labels = []
+    doc = ParsedDoc(kind="pdf", pages=n_pages)
+    raw_chars = 0
+    garbled = 0
+    failed_pages = 0
+    for i in range(n_pages):
+        try:
+            raw = pages[i].extract_text() or ""
+        except Exception:
+            failed_pages += 1
+            continue
+        share = garbled_share(raw)
+        raw_chars += len(raw.strip())
+        if share > _GARBLED_SHARE or mixed_scripts(raw):
+            garbled += 1
+            continue
+        text = clean_page_text(raw)
+        if not text:
+            continue
+        label = labels[i] if i < len(labels) else None
+        doc.blocks.append(Block(text=text, page=i + 1, page_label=label if label != str(i + 1) else None))
+    if failed_pages == n_pages:
+        raise ParseError("corrupt PDF: no page could be read")
+    if not doc.blocks:
+        if garbled:
+            raise ParseError("garbled text layer (wrong or unmapped glyphs): needs OCR, not enabled")
+        raise ParseError("no extractable text: scanned? OCR not enabled")
+    if garbled:
+        doc.warnings.append(f"{garbled} page(s) skipped: garbled text layer")
+    if failed_pages:
+        doc.warnings.append(f"{failed_pages} page(s) unreadable")
+    return doc
+
+
+def _decrypt(reader: object, passwords: Sequence[str]) -> None:
+    from pypdf import PasswordType
+
+    # Many real filings are encrypted with an empty user password: try it first.
+    for password in ("", *passwords):
+        if reader.decrypt(password) != PasswordType.NOT_DECRYPTED:  # type: ignore[attr-defined]
+            return
+    tried = f"none of the {len(passwords)} given passwords worked" if passwords else "no --passwords given"
+    raise ParseError(f"encrypted: password required ({tried})")

@@ -1,0 +1,290 @@
+"""One sync makes the store match the folder: scan → parse → chunk → embed → store, file by file.
+
+Parsing runs in a thread ahead of the encoder (torch releases the GIL), and chunks of several files
+are embedded together so small files still fill the encoder's batches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ingest.chunking import Chunk, ChunkSettings, chunk_blocks
+from ingest.parsers import ParseError, parse
+from ingest.progress import Progress
+from ingest.scan import FileInfo, file_sha256, scan
+from rag.embeddings import Embedder
+from rag.index import Index, store_fingerprint
+from rag.manifest import FailedRecord, FileRecord, Manifest
+from rag.settings import Settings
+from rag.store import FingerprintMismatch, Metadata
+
+_EMBED_BATCH_CHUNKS = 256
+
+
+@dataclass
+class SyncReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
+    files: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.deleted)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["added_files"], data["updated_files"], data["deleted_files"] = self.added, self.updated, self.deleted
+        data["added"], data["updated"], data["deleted"] = len(self.added), len(self.updated), len(self.deleted)
+        return data
+
+
+@dataclass
+class _Job:
+    info: FileInfo
+    sha256: str
+    is_new: bool
+    kind: str = ""
+    pages: int = 0
+    chunks: list[Chunk] = field(default_factory=list)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def chunk_id(rel: str, version: str, chunk: Chunk) -> str:
+    key = f"{rel}\0{version}\0{chunk.index}\0{chunk.embed_text}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
+    return ChunkSettings(
+        max_tokens=embedder.max_tokens,
+        chunk_tokens=min(settings.chunk_tokens, embedder.max_tokens),
+        overlap=settings.chunk_overlap,
+    )
+
+
+class Syncer:
+    def __init__(self, settings: Settings, index: Index, *, passwords: Sequence[str] = (), progress: bool = True):
+        self.settings = settings
+        self.index = index
+        self.embedder = index.embedder
+        self.passwords = list(passwords)
+        self.show_progress = progress
+        self.cfg = chunk_settings(settings, self.embedder)
+
+    def run(self, docs_dir: Path, *, reindex: bool = False, dry_run: bool = False) -> SyncReport:
+        t0 = time.monotonic()
+        index = self.index
+        fingerprint = store_fingerprint(self.embedder, self.cfg)
+        if reindex and not dry_run:
+            index.reset()
+        elif index.store.count() or index.store.fingerprint():
+            stored = index.store.fingerprint()
+            if stored != fingerprint:
+                raise FingerprintMismatch(_mismatch(stored, fingerprint, docs_dir))
+        manifest = index.manifest
+        if not dry_run:
+            index.store.set_fingerprint(fingerprint)
+            recovered = index.recover()
+        else:
+            recovered = False
+
+        report = SyncReport(dry_run=dry_run)
+        jobs = self._plan(docs_dir, manifest, report)
+        present = {f.rel for f in scan(docs_dir)}
+        deleted = sorted(set(manifest.files) - present)
+        report.deleted = deleted
+        if dry_run:
+            for job in jobs:
+                (report.added if job.is_new else report.updated).append(job.info.rel)
+            report.files, report.chunks = len(manifest.files), manifest.chunk_total
+            report.seconds = time.monotonic() - t0
+            return report
+
+        for rel in deleted:
+            index.delete_file(rel)
+        for rel in set(manifest.failed) - present:
+            del manifest.failed[rel]
+        self._ingest(jobs, report)
+        if report.changed or recovered or not index.lexical_in_sync():
+            index.rebuild_lexical()
+        manifest.synced_at = time.time()
+        manifest.save()
+        report.files, report.chunks = len(manifest.files), manifest.chunk_total
+        report.seconds = round(time.monotonic() - t0, 3)
+        return report
+
+    def _plan(self, docs_dir: Path, manifest: Manifest, report: SyncReport) -> list[_Job]:
+        jobs = []
+        for info in scan(docs_dir):
+            rec = manifest.files.get(info.rel)
+            if rec and rec.size == info.size and rec.mtime_ns == info.mtime_ns:
+                report.unchanged += 1
+                continue
+            bad = manifest.failed.get(info.rel)
+            if bad and bad.size == info.size and bad.mtime_ns == info.mtime_ns and not self.passwords:
+                # Unchanged bad file: report it again without paying for another parse.
+                report.failed.append({"file": info.rel, "error": bad.error})
+                continue
+            sha = file_sha256(info.path)
+            if rec and rec.sha256 == sha:  # touched, not changed
+                rec.size, rec.mtime_ns = info.size, info.mtime_ns
+                report.unchanged += 1
+                continue
+            jobs.append(_Job(info=info, sha256=sha, is_new=rec is None))
+        return jobs
+
+    def _ingest(self, jobs: list[_Job], report: SyncReport) -> None:
+        progress = Progress(len(jobs), enabled=self.show_progress)
+        parsed: queue.Queue[_Job | None] = queue.Queue(maxsize=16)
+        stop = threading.Event()
+
+        def produce() -> None:
+            for job in jobs:
+                if stop.is_set():
+                    break
+                self._parse(job)
+                parsed.put(job)
+            parsed.put(None)
+
+        worker = threading.Thread(target=produce, name="ingest-parse", daemon=True)
+        worker.start()
+        batch: list[_Job] = []
+        try:
+            while True:
+                job = parsed.get()
+                if job is not None:
+                    batch.append(job)
+                if job is None or sum(len(j.chunks) for j in batch) >= _EMBED_BATCH_CHUNKS:
+                    self._write(batch, report, progress)
+                    batch = []
+                if job is None:
+                    break
+        finally:
+            stop.set()
+            progress.close()
+
+    def _parse(self, job: _Job) -> None:
+        try:
+            doc = parse(job.info.path, self.passwords)
+            job.kind, job.pages, job.warnings = doc.kind, doc.pages, doc.warnings
+            job.chunks = chunk_blocks(doc.blocks, Path(job.info.rel).stem, self.embedder, self.cfg)
+            if not job.chunks:
+                job.error = "no extractable text"
+        except ParseError as e:
+            job.error = str(e)
+
+    def _write(self, batch: list[_Job], report: SyncReport, progress: Progress) -> None:
+        manifest = self.index.manifest
+        good = [j for j in batch if j.error is None]
+        vectors = self._embed(good)
+        for job in batch:
+            rel = job.info.rel
+            if job.error is not None:
+                kept = " (previous version kept)" if rel in manifest.files else ""
+                report.failed.append({"file": rel, "error": job.error + kept})
+                manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error)
+                manifest.save()
+                progress.advance(0, rel)
+                continue
+            record = FileRecord(
+                sha256=job.sha256, size=job.info.size, mtime_ns=job.info.mtime_ns,
+                chunks=len(job.chunks), pages=job.pages, kind=job.kind,
+            )
+            ids = [chunk_id(rel, job.sha256, c) for c in job.chunks]
+            metadatas = [_metadata(rel, job, c) for c in job.chunks]
+            self.index.replace_file(
+                rel, record, ids, vectors[id(job)], [c.text for c in job.chunks], metadatas
+            )
+            manifest.failed.pop(rel, None)
+            (report.added if job.is_new else report.updated).append(rel)
+            report.warnings += [{"file": rel, "warning": w} for w in job.warnings]
+            progress.advance(len(job.chunks), rel)
+
+    def _embed(self, jobs: list[_Job]) -> dict[int, np.ndarray]:
+        """Embed all chunks of these files at once, reusing stored vectors of text that did not change."""
+        reuse: dict[str, np.ndarray] = {}
+        for job in jobs:
+            if not job.is_new:
+                reuse.update(self.index.stored_vectors(job.info.rel))
+        todo: dict[str, str] = {}
+        for job in jobs:
+            for c in job.chunks:
+                h = text_hash(c.embed_text)
+                if h not in reuse:
+                    todo[h] = c.embed_text
+        fresh = self.embedder.embed_documents(list(todo.values()))
+        reuse.update(zip(todo.keys(), fresh, strict=True))
+        return {
+            id(job): np.stack([reuse[text_hash(c.embed_text)] for c in job.chunks]) for job in jobs
+        }
+
+
+def _metadata(rel: str, job: _Job, c: Chunk) -> Metadata:
+    folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    meta: Metadata = {
+        "file": rel,
+        "file_name": rel.rsplit("/", 1)[-1],
+        "folder": folder,
+        "kind": job.kind,
+        "doc_version": job.sha256,
+        "chunk_index": c.index,
+        "heading": c.heading,
+        "context": c.embed_text[: len(c.embed_text) - len(c.text)].rstrip("\n"),
+        "text_hash": text_hash(c.embed_text),
+    }
+    if c.page is not None:
+        meta["page"] = c.page
+        meta["page_end"] = c.page_end or c.page
+    if c.page_label:
+        meta["page_label"] = c.page_label
+    return meta
+
+
+def _mismatch(stored: dict[str, Any], current: dict[str, Any], docs_dir: Path) -> str:
+    diff = ", ".join(
+        f"{k}: {stored.get(k)!r} → {current.get(k)!r}" for k in sorted(set(stored) | set(current))
+        if stored.get(k) != current.get(k)
+    )
+    return f"the store was built with other embedding/chunking settings ({diff}): run python -m ingest {docs_dir} --reindex"
+
+
+def run_sync(
+    settings: Settings,
+    docs_dir: Path,
+    *,
+    reindex: bool = False,
+    dry_run: bool = False,
+    passwords: Sequence[str] = (),
+    progress: bool = True,
+    index: Index | None = None,
+) -> SyncReport:
+    """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first."""
+    from rag.lock import WriterLock
+
+    with WriterLock(settings.store_path):
+        index = index or Index(settings)
+        index.refresh()
+        return Syncer(settings, index, passwords=passwords, progress=progress).run(
+            docs_dir, reindex=reindex, dry_run=dry_run
+        )

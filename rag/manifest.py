@@ -1,0 +1,77 @@
+"""Which version of each file the store holds: the commit record that makes a file's swap atomic.
+
+A file's chunks are written under its new content hash, then the manifest switches to that hash
+(an atomic file replace), then the old chunks are deleted. Readers trust only the manifest's version,
+and a run that was killed in between finds the half-done file under `pending` and cleans it up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class FileRecord:
+    sha256: str
+    size: int
+    mtime_ns: int
+    chunks: int
+    pages: int
+    kind: str
+    ingested_at: float = field(default_factory=time.time)
+
+
+@dataclass
+class FailedRecord:
+    size: int
+    mtime_ns: int
+    error: str
+
+
+@dataclass
+class Manifest:
+    path: Path
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    failed: dict[str, FailedRecord] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)  # file → version being written
+    synced_at: float | None = None
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        if not path.exists():
+            return cls(path)
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(
+            path,
+            files={k: FileRecord(**v) for k, v in raw.get("files", {}).items()},
+            failed={k: FailedRecord(**v) for k, v in raw.get("failed", {}).items()},
+            pending=dict(raw.get("pending", {})),
+            synced_at=raw.get("synced_at"),
+        )
+
+    def save(self) -> None:
+        data = {
+            "files": {k: asdict(v) for k, v in sorted(self.files.items())},
+            "failed": {k: asdict(v) for k, v in sorted(self.failed.items())},
+            "pending": self.pending,
+            "synced_at": self.synced_at,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=0)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, self.path)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {name: rec.sha256 for name, rec in self.files.items()}
+
+    @property
+    def chunk_total(self) -> int:
+        return sum(r.chunks for r in self.files.values())

@@ -1,0 +1,111 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank.
+
+Filters are evaluated by Chroma for both sides, so the two can never disagree on what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from rag.index import Index
+from rag.settings import Settings
+from rag.store import Where
+from rag.types import Chunk
+
+Filters = Mapping[str, Any]
+
+
+class NoMatch(Exception):
+    """The filters select no document at all."""
+
+
+def build_where(filters: Filters | None, index: Index) -> Where | None:
+    """{"file": x|[x..], "folder": prefix|[..], any metadata key: value|[values]} → a Chroma where."""
+    if not filters:
+        return None
+    files: set[str] | None = None
+    parts: list[Where] = []
+    for key, value in filters.items():
+        if value is None or value == [] or value == "":
+            continue
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if key == "file":
+            chosen = {str(v) for v in values}
+        elif key == "folder":
+            prefixes = [str(v).strip("/") + "/" for v in values]
+            chosen = {f for f in index.manifest.files if any(f.startswith(p) for p in prefixes)}
+        else:
+            parts.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
+            continue
+        files = chosen if files is None else files & chosen
+    if files is not None:
+        if not files:
+            raise NoMatch("no document matches the filter")
+        parts.append({"file": {"$in": sorted(files)}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for ids, weight in rankings:
+        for rank, cid in enumerate(ids):
+            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank + 1)
+    return scores
+
+
+class Retriever:
+    def __init__(self, index: Index, settings: Settings) -> None:
+        self.index = index
+        self.settings = settings
+
+    def search(self, question: str, *, top_k: int | None = None, filters: Filters | None = None) -> list[Chunk]:
+        s = self.settings
+        top_k = top_k or s.top_k
+        self.index.refresh()
+        if not question.strip() or not self.index.manifest.files:
+            return []
+        try:
+            where = build_where(filters, self.index)
+        except NoMatch:
+            return []
+        q = self.index.embedder.embed_query(question)
+        n = max(s.candidates, top_k)
+        dense = self.index.store.query(q, n, where)
+        allowed = set(self.index.store.ids(where)) if where else None
+        lexical = self.index.lexical.search(question, n, allowed)
+        fused = rrf([([c for c, _ in dense], s.dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
+        # A few spares: chunks of a version being replaced right now are dropped below.
+        ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k + 5]
+        return self._materialise(ranked, fused, q)[:top_k]
+
+    def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray) -> list[Chunk]:
+        got = self.index.store.get(ids=ids, embeddings=True)
+        by_id = {cid: i for i, cid in enumerate(got.ids)}
+        out = []
+        for cid in ids:
+            i = by_id.get(cid)
+            if i is None or not self.index.is_current(got.metadatas[i]):
+                continue
+            meta = got.metadatas[i]
+            sim = float(np.dot(got.embeddings[i], q)) if got.embeddings is not None else 0.0
+            page = meta.get("page")
+            out.append(
+                Chunk(
+                    id=cid,
+                    text=got.documents[i],
+                    file=str(meta.get("file", "")),
+                    page=int(page) if page is not None else None,
+                    page_end=int(meta.get("page_end", page)) if page is not None else None,
+                    heading=str(meta.get("heading", "")),
+                    score=fused[cid],
+                    similarity=sim,
+                    page_label=str(meta["page_label"]) if "page_label" in meta else None,
+                    metadata=meta,
+                )
+            )
+        return out
