@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     answer_sources: int = 4  # passages put in front of the model
     source_tokens: int = 900  # token budget for those passages
     history_tokens: int = 400
-    refusal_threshold: float = 0.25  # best dense similarity below this: refuse without the LLM
+    # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
+    refusal_threshold: float = 0.25  # best cosine similarity of question and passage
+    refusal_coverage: float = 0.6  # best share of the question's content words found in one passage
     refusal_text: str = "I don't know: the documents do not say."
 
     @classmethod
