@@ -41,10 +41,12 @@ class SentenceTransformerEmbedder:
     def __init__(self, settings: Settings) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
         from rag.models import resolve_embedding
 
         torch.set_num_threads(max(1, settings.threads))
+        hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the one-line reports
         path = resolve_embedding(settings.embed_model, settings.models_dir)
         self.name = settings.embed_model
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)

@@ -1,0 +1,1 @@
+"""The Streamlit page employees use: `streamlit run app/main.py`."""

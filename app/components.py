@@ -1,0 +1,99 @@
+"""What an answer looks like: its text, its source cards, or the calm refusal with passages to look at."""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path, PurePosixPath
+
+import streamlit as st
+
+from app.files import mime_type, pdf_page_text, read_bytes, resolve_doc
+from app.text import answer_md, escape_md, one_line, quote_md
+from rag.types import Answer, Chunk, Citation
+
+REFUSAL_TITLE = "The documents don't say."
+CLOSEST_SOURCES = 3
+
+
+def answer_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = False) -> None:
+    if answer.refused:
+        refusal_block(answer, docs_dir, key, filtered=filtered)
+        return
+    st.markdown(answer_md(answer.text))
+    if answer.citations:
+        st.caption("Sources")
+        for c in answer.citations:
+            citation_card(c, docs_dir, f"{key}-c{c.n}")
+    st.caption(_footer(answer))
+
+
+def refusal_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = False) -> None:
+    st.info(f"**{REFUSAL_TITLE}** Nothing in the knowledge base answers this closely enough, "
+            "so no answer was made up.", icon=":material/search_off:")
+    closest = answer.sources[:CLOSEST_SOURCES]
+    if closest:
+        st.caption("You may want to look at:")
+        for i, chunk in enumerate(closest, 1):
+            passage_card(chunk, docs_dir, f"{key}-p{i}")
+    elif filtered:
+        st.caption("Only the files and folders chosen in the sidebar were searched.")
+
+
+def citation_card(c: Citation, docs_dir: Path, key: str) -> None:
+    with st.container(border=True, key=f"card-{key}"):
+        st.markdown(_title(f"[{c.n}]", c.file, str(c.page) if c.page else "", c.heading))
+        st.markdown(quote_md(one_line(c.snippet)))
+        _original(c.file, c.page, docs_dir, key)
+
+
+def passage_card(chunk: Chunk, docs_dir: Path, key: str) -> None:
+    with st.container(border=True, key=f"card-{key}"):
+        st.markdown(_title("", chunk.file, chunk.pages, chunk.heading))
+        st.markdown(quote_md(one_line(chunk.text, 320)))
+        _original(chunk.file, chunk.page, docs_dir, key)
+
+
+def _title(label: str, rel: str, pages: str, heading: str) -> str:
+    path = PurePosixPath(rel)
+    parts = [f"**{escape_md(label + ' ' if label else '')}{escape_md(path.name)}**"]
+    if pages:
+        parts.append(f"page {escape_md(pages)}")
+    if heading:
+        parts.append(f"*{escape_md(one_line(heading, 80))}*")
+    if str(path.parent) != ".":
+        parts.append(f"in {escape_md(str(path.parent))}/")
+    return " · ".join(parts)
+
+
+def _original(rel: str, page: int | None, docs_dir: Path, key: str) -> None:
+    """The way to the original: download the file, and for a PDF read the cited page right here."""
+    path = resolve_doc(docs_dir, rel)
+    if path is None:
+        st.caption("The original file is no longer in the documents folder.")
+        return
+    st.download_button(
+        f"Download {path.name}", data=partial(read_bytes, path), file_name=path.name,
+        mime=mime_type(path), key=f"dl-{key}", on_click="ignore", icon=":material/download:",
+    )
+    if page and path.suffix.lower() == ".pdf":
+        with st.expander(f"Page {page} of the PDF as text"):
+            text = _page_text(str(path), path.stat().st_mtime_ns, page)
+            if text:
+                st.markdown(quote_md(text))
+            else:
+                st.caption("This page's text cannot be shown; download the file to read it.")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _page_text(path: str, mtime_ns: int, page: int) -> str | None:
+    return pdf_page_text(Path(path), page)
+
+
+def _footer(answer: Answer) -> str:
+    parts = []
+    if answer.model:
+        parts.append(escape_md(answer.model))
+    total = answer.timings.get("total")
+    if total is not None:
+        parts.append(f"{total:.1f} s")
+    return " · ".join(parts)

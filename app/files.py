@@ -1,0 +1,48 @@
+"""The original documents behind a citation: found only inside the docs folder, PDF pages as text."""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path
+
+MIME = {
+    ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".docm": "application/vnd.ms-word.document.macroEnabled.12",
+    ".doc": "application/msword",
+}
+
+
+def resolve_doc(docs_dir: Path, rel: str) -> Path | None:
+    """The file `rel` names inside docs_dir, or None if it is missing or would lie outside it."""
+    if not rel or "\x00" in rel:
+        return None
+    root = docs_dir.resolve()
+    try:
+        path = (root / rel).resolve()
+    except (OSError, RuntimeError):
+        return None
+    if not path.is_relative_to(root) or path == root or not path.is_file():
+        return None
+    return path
+
+
+def mime_type(path: Path) -> str:
+    return MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def pdf_page_text(path: Path, page: int) -> str | None:
+    """The text of one PDF page (1-based), or None when it cannot be read (encrypted, damaged, no page)."""
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted or not 1 <= page <= len(reader.pages):
+            return None
+        return reader.pages[page - 1].extract_text() or ""
+    except Exception:  # any parser failure just means: no page preview
+        return None
+
+
+def read_bytes(path: Path) -> bytes:
+    return path.read_bytes()

@@ -1,0 +1,374 @@
+"""Retrieval speed at scale: `Retriever.search` over a synthetic store of N chunks (default 100,000).
+
+The corpus goes through the project's own write path (`Index.replace_file`, so the manifest commits
+every synthetic file and the chunks count as current) with the metadata schema the sync writes.
+Texts are sampled word by word from the unigram distribution of real eval passages (English, with a
+share of Chinese); vectors are random unit vectors (encoding 100k chunks would take hours on 2 cores
+and does not change the cost of an HNSW query). Queries are real eval questions (English and Chinese)
+and go through the real `Retriever.search` with the real query embedder.
+
+Reported: build time (store insert, lexical index), index open / first query, then for the timed
+queries p50/p95 of the whole search and of its stages (query encoding, dense HNSW query, lexical
+search, materialisation), plus a smaller filtered run (folder filter).
+
+    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/retrieval_speed.py [--chunks N] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+EVAL = Path("/work/shared/eval")
+EN_SOURCES = [EVAL / "xquad_en_wiki/questions_pdf.jsonl", EVAL / "financebench/questions.jsonl"]
+ZH_SOURCES = [EVAL / "cmrc2018_zh_wiki/questions_docx.jsonl"]
+EN_QUESTIONS = EVAL / "xquad_en_wiki/questions_pdf.jsonl"
+ZH_QUESTIONS = EVAL / "cmrc2018_zh_wiki/questions_docx.jsonl"
+FOLDERS = 10
+
+
+@dataclass
+class Samples:
+    """Per-call durations of one wrapped function, in milliseconds."""
+
+    ms: list[float] = field(default_factory=list)
+
+    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.ms.append((time.perf_counter() - t0) * 1000)
+
+        return timed
+
+
+def stats(ms: list[float]) -> dict[str, float]:
+    a = np.asarray(ms, dtype=np.float64)
+    if not len(a):
+        return {}
+    return {
+        "n": len(a),
+        "p50": round(float(np.percentile(a, 50)), 2),
+        "p95": round(float(np.percentile(a, 95)), 2),
+        "mean": round(float(a.mean()), 2),
+        "max": round(float(a.max()), 2),
+    }
+
+
+# --- synthetic text ------------------------------------------------------------------------------
+
+def _jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+class TextSampler:
+    """Sentences drawn word by word from the unigram distribution of real passages."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        en_text = " ".join(
+            {str(r.get("evidence_text") or "") for p in EN_SOURCES for r in _jsonl(p)}
+        )
+        en_words = re.findall(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*", en_text)
+        if len(en_words) < 1000:  # eval data missing: pseudo-words with a Zipf distribution
+            letters = "etaoinshrdlcumwfgypbvkjxqz"
+            en_words = [
+                "".join(rng.choice(list(letters), size=int(rng.integers(2, 10)))) for _ in range(5000)
+            ]
+            en_words = [w for i, w in enumerate(en_words) for _ in range(max(1, 500 // (i + 1)))]
+        self.en_vocab, self.en_p = self._unigram(en_words)
+
+        zh_text = "".join({str(r.get("evidence_text") or "") for p in ZH_SOURCES for r in _jsonl(p)})
+        if len(zh_text) > 1000:
+            import jieba
+
+            jieba.setLogLevel(60)
+            zh_words = [w for w in jieba.lcut(zh_text) if re.fullmatch(r"[\u4e00-\u9fff]+|\d+", w)]
+        else:
+            zh_words = [chr(0x4E00 + int(i)) for i in rng.zipf(1.3, size=20000) % 3000]
+        self.zh_vocab, self.zh_p = self._unigram(zh_words)
+
+    @staticmethod
+    def _unigram(words: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        counts = Counter(words)
+        vocab = np.array(list(counts), dtype=object)
+        cdf = np.cumsum(np.array(list(counts.values()), dtype=np.float64))
+        return vocab, cdf / cdf[-1]
+
+    def _words(self, vocab: np.ndarray, cdf: np.ndarray, n: int) -> list[str]:
+        idx = np.minimum(np.searchsorted(cdf, self.rng.random(n)), len(vocab) - 1)
+        return list(vocab[idx])
+
+    def _sentences(self, n: int, lo: int, hi: int) -> list[int]:
+        lengths = []
+        while n > 0:
+            lengths.append(min(n, int(self.rng.integers(lo, hi))))
+            n -= lengths[-1]
+        return lengths
+
+    def english(self, words: int) -> str:
+        w, out, i = self._words(self.en_vocab, self.en_p, words), [], 0
+        for n in self._sentences(words, 8, 26):
+            out.append(" ".join(w[i : i + n]).capitalize() + ".")
+            i += n
+        return " ".join(out)
+
+    def chinese(self, words: int) -> str:
+        w, out, i = self._words(self.zh_vocab, self.zh_p, words), [], 0
+        for n in self._sentences(words, 6, 20):
+            out.append("".join(w[i : i + n]) + "。")
+            i += n
+        return "".join(out)
+
+
+def load_queries(n: int, zh_share: float, sampler: TextSampler, seed: int) -> list[str]:
+    rnd = random.Random(seed)
+    en = [str(r["question"]) for r in _jsonl(EN_QUESTIONS)]
+    zh = [str(r["question"]) for r in _jsonl(ZH_QUESTIONS)]
+    n_zh = round(n * zh_share) if zh else 0
+    while len(en) < n - n_zh:  # eval data missing: word salad questions
+        en.append(sampler.english(int(rnd.randint(5, 12))).rstrip(".") + "?")
+    return rnd.sample(en, n - n_zh) + rnd.sample(zh, min(n_zh, len(zh)))
+
+
+# --- build -----------------------------------------------------------------------------------------
+
+def build_store(
+    index: Any, embedder: Any, settings: Any, n_chunks: int, per_file: int, zh_share: float, seed: int
+) -> dict[str, Any]:
+    from ingest.sync import chunk_settings
+    from rag.index import store_fingerprint
+    from rag.manifest import FileRecord
+
+    rng = np.random.default_rng(seed)
+    sampler = TextSampler(rng)
+    index.store.set_fingerprint(store_fingerprint(embedder, chunk_settings(settings, embedder)))
+    dim = int(embedder.dim)
+    n_files = -(-n_chunks // per_file)
+    gen_s = insert_s = 0.0
+    written = 0
+    for f in range(n_files):
+        t0 = time.perf_counter()
+        n = min(per_file, n_chunks - written)
+        zh = rng.random() < zh_share  # a whole file is Chinese or English, as real documents are
+        folder = f"synthetic/group{f % FOLDERS:02d}"
+        name = f"{'zh' if zh else 'en'}-doc{f:05d}.pdf"
+        rel = f"{folder}/{name}"
+        version = hashlib.sha256(rel.encode()).hexdigest()
+        title = Path(name).stem
+        docs, metas, ids = [], [], []
+        for i in range(n):
+            page = 1 + i // 4
+            heading = f"Section {1 + i // 20}"
+            words = int(rng.integers(60, 110) if zh else rng.integers(70, 120))
+            text = sampler.chinese(words) if zh else sampler.english(words)
+            context = f"{title} > {heading}"
+            embed_text = f"{context}\n{text}"
+            docs.append(text)
+            ids.append(hashlib.sha256(f"{rel}\0{version}\0{i}\0{embed_text}".encode()).hexdigest()[:32])
+            metas.append({
+                "file": rel, "file_name": name, "folder": folder, "kind": "pdf", "doc_version": version,
+                "chunk_index": i, "heading": heading, "context": context,
+                "text_hash": hashlib.sha1(embed_text.encode()).hexdigest()[:20],
+                "page": page, "page_end": page,
+            })
+        vecs = rng.standard_normal((n, dim)).astype(np.float32)
+        vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+        record = FileRecord(
+            sha256=version, size=sum(len(d) for d in docs), mtime_ns=time.time_ns(), chunks=n,
+            pages=1 + (n - 1) // 4, kind="pdf",
+        )
+        t1 = time.perf_counter()
+        index.replace_file(rel, record, ids, vecs, docs, metas)
+        t2 = time.perf_counter()
+        gen_s += t1 - t0
+        insert_s += t2 - t1
+        written += n
+        if (f + 1) % max(1, n_files // 10) == 0:
+            print(f"    {written} chunks, insert {insert_s:.0f} s", flush=True)
+    t0 = time.perf_counter()
+    index.rebuild_lexical()
+    lexical_s = time.perf_counter() - t0
+    index.manifest.synced_at = time.time()
+    index.manifest.save()
+    return {
+        "files": n_files,
+        "chunks": written,
+        "generate_s": round(gen_s, 1),
+        "insert_s": round(insert_s, 1),
+        "insert_chunks_per_s": round(written / insert_s),
+        "lexical_build_s": round(lexical_s, 1),
+    }
+
+
+# --- queries ---------------------------------------------------------------------------------------
+
+def instrument(index: Any, retriever: Any) -> dict[str, Samples]:
+    """Timing wrappers on the live objects (after the first search: refresh() may replace them)."""
+    s = {k: Samples() for k in ("search", "encode", "dense", "lexical", "materialise", "filter_ids")}
+    emb = index.embedder
+    emb.embed_query = s["encode"].wrap(emb.embed_query)
+    index.store.query = s["dense"].wrap(index.store.query)
+    index.store.ids = s["filter_ids"].wrap(index.store.ids)
+    lexical = index.lexical
+    lexical.search = s["lexical"].wrap(lexical.search)
+    retriever._materialise = s["materialise"].wrap(retriever._materialise)
+    retriever.search = s["search"].wrap(retriever.search)
+    return s
+
+
+def run_queries(
+    retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, Samples]
+) -> int:
+    for v in s.values():
+        v.ms.clear()
+    hits = 0
+    for q in queries:
+        hits += len(retriever.search(q, filters=filters))
+    return hits
+
+
+def summarise(s: dict[str, Samples]) -> dict[str, Any]:
+    out: dict[str, Any] = {k: stats(v.ms) for k, v in s.items() if v.ms}
+    # encode + HNSW query = the dense side as the brief counts it
+    if s["encode"].ms and s["dense"].ms:
+        out["dense_total"] = stats([a + b for a, b in zip(s["encode"].ms, s["dense"].ms, strict=True)])
+    parts = [s[k].ms for k in ("encode", "dense", "lexical", "materialise", "filter_ids")]
+    parts = [p for p in parts if p]
+    if all(len(p) == len(s["search"].ms) for p in parts):
+        rest = [t - sum(x) for t, *x in zip(s["search"].ms, *parts, strict=True)]
+        out["other"] = stats(rest)
+    return out
+
+
+def print_report(r: dict[str, Any]) -> None:
+    b = r["build"]
+    print(
+        f"\nbuild: {b['chunks']} chunks in {b['files']} files; insert {b['insert_s']} s "
+        f"({b['insert_chunks_per_s']} chunks/s), lexical index {b['lexical_build_s']} s, "
+        f"text generation {b['generate_s']} s"
+    )
+    o = r["open"]
+    print(f"open: Index() {o['index_ms']} ms, first search (loads BM25, jieba) {o['first_search_ms']} ms")
+    for title, key in (("unfiltered", "unfiltered"), ("folder filter (1/10 of the files)", "filtered")):
+        res = r.get(key)
+        if not res:
+            continue
+        print(f"\n{title}: {res['queries']} queries, latency in ms")
+        print(f"{'stage':<22}{'p50':>9}{'p95':>9}{'mean':>9}{'max':>9}")
+        stages = ("search", "encode", "dense", "dense_total", "lexical", "filter_ids", "materialise", "other")
+        for stage in stages:
+            st = res["stages"].get(stage)
+            if st:
+                label = {"search": "Retriever.search", "encode": "  query encoding", "dense": "  HNSW query",
+                         "dense_total": "  dense (enc+HNSW)", "lexical": "  lexical (BM25)",
+                         "filter_ids": "  filter id list", "materialise": "  materialise",
+                         "other": "  other"}[stage]
+                print(f"{label:<22}{st['p50']:>9}{st['p95']:>9}{st['mean']:>9}{st['max']:>9}")
+    p50 = r["unfiltered"]["stages"]["search"]["p50"]
+    print(f"\ntarget p50 ≤ 50 ms at 100k: p50 {p50} ms at {b['chunks']} → {'met' if p50 <= 50 else 'MISSED'}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--chunks", type=int, default=100_000, help="synthetic chunks in the store")
+    ap.add_argument("--per-file", type=int, default=200, help="chunks per synthetic file")
+    ap.add_argument("--queries", type=int, default=200, help="timed queries")
+    ap.add_argument("--filtered-queries", type=int, default=50, help="timed filtered queries (0: skip)")
+    ap.add_argument("--zh-share", type=float, default=0.1, help="share of Chinese files and queries")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: settings)")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--keep", type=Path, default=None, help="build the store here and keep it")
+    ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
+    args = ap.parse_args()
+
+    import torch
+
+    from rag.embeddings import load_embedder
+    from rag.index import Index
+    from rag.retrieval import Retriever
+    from rag.settings import Settings
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="retrieval-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    try:
+        base = Settings()
+        threads = args.threads or base.threads
+        settings = Settings(store_path=work / "store", docs_dir=work / "docs", threads=threads)
+        embedder = load_embedder(settings)
+        torch.set_num_threads(threads)
+        r: dict[str, Any] = {
+            "machine": {"cpus": os.cpu_count(), "torch_threads": threads, "python": platform.python_version(),
+                        "platform": platform.platform()},
+            "settings": {"chunks": args.chunks, "per_file": args.per_file, "zh_share": args.zh_share,
+                         "top_k": settings.top_k, "candidates": settings.candidates,
+                         "embed_model": settings.embed_model, "seed": args.seed},
+        }
+        print(f"building {args.chunks} synthetic chunks in {work} ...", flush=True)
+        index = Index(settings, embedder=embedder)
+        r["build"] = build_store(
+            index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed
+        )
+
+        # A reader opens the store as the app does on start, then searches.
+        t0 = time.perf_counter()
+        index = Index(settings, embedder=embedder)
+        t1 = time.perf_counter()
+        retriever = Retriever(index, settings)
+        warm = retriever.search("What is the capital of France?")
+        t2 = time.perf_counter()
+        r["open"] = {"index_ms": round((t1 - t0) * 1000, 1), "first_search_ms": round((t2 - t1) * 1000, 1),
+                     "first_hits": len(warm)}
+
+        sampler = TextSampler(np.random.default_rng(args.seed))
+        queries = load_queries(args.queries + 5, args.zh_share, sampler, args.seed)
+        for q in queries[-5:]:  # warm-up, not timed
+            retriever.search(q)
+        samples = instrument(index, retriever)
+        timed = queries[: args.queries]
+        hits = run_queries(retriever, timed, None, samples)
+        r["unfiltered"] = {"queries": len(timed), "hits": hits, "stages": summarise(samples)}
+
+        if args.filtered_queries:
+            fq = timed[: args.filtered_queries]
+            hits = run_queries(retriever, fq, {"folder": "synthetic/group03"}, samples)
+            r["filtered"] = {"queries": len(fq), "filter": {"folder": "synthetic/group03"}, "hits": hits,
+                             "stages": summarise(samples)}
+
+        print_report(r)
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps(r, indent=2, ensure_ascii=False), encoding="utf-8")
+            print(f"\nwrote {args.json}")
+    finally:
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,156 @@
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import docx
+import pytest
+
+from ingest.sync import run_sync
+from rag.embeddings import SentenceTransformerEmbedder
+from rag.index import Index
+from rag.settings import Settings
+from rag.store import FingerprintMismatch
+
+
+def assert_consistent(index: Index) -> None:
+    """The store holds exactly the committed version of every file: no duplicate, no orphan."""
+    got = index.store.get()
+    versions = index.manifest.versions
+    assert len(got.ids) == index.manifest.chunk_total
+    keys = [(m["file"], m["chunk_index"]) for m in got.metadatas]
+    assert len(keys) == len(set(keys))
+    assert all(versions.get(str(m["file"])) == m["doc_version"] for m in got.metadatas)
+    assert not index.manifest.pending
+    assert len(index.lexical) == len(got.ids)
+
+
+def sync(settings: Settings, index: Index, docs: Path, **kw: object):  # type: ignore[no-untyped-def]
+    return run_sync(settings, docs, progress=False, index=index, **kw)  # type: ignore[arg-type]
+
+
+def test_add_unchanged_update_delete(settings: Settings, index: Index, docs: Path) -> None:
+    r = sync(settings, index, docs)
+    assert sorted(r.added) == [
+        "Employee Handbook.pdf", "Product Datasheet NR-200.pdf",
+        "policies/IT Security Policy.docx", "policies/差旅报销制度.docx",
+    ]
+    assert not r.failed and r.files == 4 and r.chunks > 20
+    assert_consistent(index)
+    first_total = r.chunks
+
+    # Unchanged: nothing parsed, nothing embedded.
+    r = sync(settings, index, docs)
+    assert r.unchanged == 4 and not r.changed and r.chunks == first_total
+
+    # Touched but identical: the hash confirms it is unchanged.
+    handbook = docs / "Employee Handbook.pdf"
+    os.utime(handbook, ns=(handbook.stat().st_atime_ns, handbook.stat().st_mtime_ns + 10**9))
+    r = sync(settings, index, docs)
+    assert r.unchanged == 4 and not r.updated
+
+    # Changed: the file's chunks are replaced, unchanged text reuses its stored vectors.
+    policy = docs / "policies/IT Security Policy.docx"
+    d = docx.Document(str(policy))
+    d.add_paragraph("Quantum-safe encryption is mandatory for archives from 2031 onwards.")
+    d.save(str(policy))
+    calls: list[int] = []
+    original = index.embedder.embed_documents
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(len(texts))
+        return original(texts)
+
+    index.embedder.embed_documents = counting  # type: ignore[method-assign]
+    try:
+        r = sync(settings, index, docs)
+    finally:
+        del index.embedder.embed_documents
+    assert r.updated == ["policies/IT Security Policy.docx"] and r.unchanged == 3
+    assert sum(calls) <= 2  # only the changed chunk(s), not the whole file
+    assert_consistent(index)
+    hits = index.lexical.search("quantum-safe archives 2031", 5)
+    assert hits and index.store.get(ids=[hits[0][0]]).metadatas[0]["file"] == "policies/IT Security Policy.docx"
+
+    # Deleted: its chunks leave both indexes.
+    (docs / "Product Datasheet NR-200.pdf").unlink()
+    r = sync(settings, index, docs)
+    assert r.deleted == ["Product Datasheet NR-200.pdf"] and r.files == 3
+    assert not index.store.get(where={"file": "Product Datasheet NR-200.pdf"}).ids
+    assert not any(
+        index.store.get(ids=[cid]).metadatas[0]["file"].startswith("Product")
+        for cid, _ in index.lexical.search("NR-200 payload battery", 20)
+    )
+    assert_consistent(index)
+
+
+def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, index: Index, docs: Path) -> None:
+    (docs / "empty.pdf").write_bytes(b"")
+    (docs / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    (docs / "notes.txt").write_text("not a document: ignored, not reported")
+    r = sync(settings, index, docs)
+    assert {f["file"]: f["error"] for f in r.failed} == {
+        "empty.pdf": "empty file (0 bytes)",
+        "old.doc": "legacy Word .doc (OLE2) format is not supported: save it as .docx",
+    }
+    assert len(r.added) == 4
+    # Reported again on the next run, without being parsed again.
+    r = sync(settings, index, docs)
+    assert len(r.failed) == 2 and r.unchanged == 4
+
+    # A stored file replaced by a broken copy keeps its previous version: nothing stored is lost.
+    before = index.manifest.files["Employee Handbook.pdf"].chunks
+    (docs / "Employee Handbook.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    r = sync(settings, index, docs)
+    failed = {f["file"]: f["error"] for f in r.failed}
+    assert "previous version kept" in failed["Employee Handbook.pdf"]
+    assert index.manifest.files["Employee Handbook.pdf"].chunks == before
+    assert_consistent(index)
+
+
+def test_dry_run_changes_nothing(settings: Settings, index: Index, docs: Path) -> None:
+    r = sync(settings, index, docs, dry_run=True)
+    assert len(r.added) == 4 and r.dry_run
+    assert index.store.count() == 0 and not index.manifest.files
+
+
+def test_fingerprint_mismatch_refuses_then_reindex_works(
+    make_settings, embedder: SentenceTransformerEmbedder, docs: Path  # type: ignore[no-untyped-def]
+) -> None:
+    s1 = make_settings()
+    sync(s1, Index(s1, embedder=embedder), docs)
+    s2 = make_settings(chunk_tokens=100)
+    with pytest.raises(FingerprintMismatch, match="--reindex"):
+        sync(s2, Index(s2, embedder=embedder), docs)
+    index = Index(s2, embedder=embedder)
+    r = sync(s2, index, docs, reindex=True)
+    assert len(r.added) == 4
+    assert index.store.fingerprint()["chunk_tokens"] == 100
+    assert_consistent(index)
+
+
+def test_recovery_of_a_half_written_file(settings: Settings, index: Index, docs: Path) -> None:
+    """Simulate a crash between writing a new version and committing it: the next run cleans up."""
+    sync(settings, index, docs)
+    rel = "Employee Handbook.pdf"
+    got = index.store.get(where={"file": rel}, embeddings=True)
+    orphan = [f"orphan-{i}" for i in range(len(got.ids))]
+    metas = [{**m, "doc_version": "f" * 64} for m in got.metadatas]
+    index.manifest.pending[rel] = "f" * 64
+    index.manifest.save()
+    index.store.upsert(orphan, got.embeddings, got.documents, metas)  # type: ignore[arg-type]
+    fresh = Index(settings, embedder=index.embedder)
+    r = sync(settings, fresh, docs)
+    assert r.unchanged == 4
+    assert_consistent(fresh)
+
+
+def test_folders_are_recursive_and_names_relative(settings: Settings, index: Index, docs: Path) -> None:
+    nested = docs / "a" / "b"
+    nested.mkdir(parents=True)
+    shutil.copy(docs / "Employee Handbook.pdf", nested / "copy.pdf")
+    r = sync(settings, index, docs)
+    assert "a/b/copy.pdf" in r.added
+    meta = index.store.get(where={"file": "a/b/copy.pdf"}).metadatas[0]
+    assert meta["folder"] == "a/b" and meta["file_name"] == "copy.pdf"
