@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -9,11 +10,14 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
+from app.engine import exclusive
 from app.text import escape_md
 from app.uploads import UploadRejected, admin_enabled, folders, max_upload_mb, save_upload
 from rag.lock import holder
 
 if TYPE_CHECKING:
+    from streamlit.delta_generator import DeltaGenerator
+
     from ingest.sync import SyncReport
     from rag.answer import Engine
     from rag.manifest import Manifest
@@ -44,7 +48,7 @@ def panel(engine: Engine) -> None:
     if running:
         st.warning(f"An ingest is running: {escape_md(running)}. Wait for it to finish before adding files.")
     generation = st.session_state.setdefault(_UPLOADER, 0)
-    uploads = st.file_uploader(f"PDF or Word files (up to {limit} MB each)", type=["pdf", "docx"],
+    uploads = st.file_uploader("PDF or Word files", type=["pdf", "docx"],
                                accept_multiple_files=True, max_upload_size=limit,
                                key=f"admin_uploader_{generation}")
     choices = folders(s.docs_dir)
@@ -76,13 +80,21 @@ def panel(engine: Engine) -> None:
 
 def _sync(engine: Engine, result: AdminResult) -> None:
     """The CLI's sync, in a worker thread so the page can show per-file progress meanwhile."""
+    s = engine.settings
+    expected = {rel: (s.docs_dir / rel).stat() for rel in result.saved}
+    with exclusive("Waiting for the answer in progress to finish…"):
+        bar = st.progress(0.0, text="Starting the sync…")
+        _run(engine, expected, bar, result)
+    bar.empty()
+
+
+def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerator,
+         result: AdminResult) -> None:
     from ingest.sync import run_sync
     from rag.lock import StoreLocked
     from rag.store import FingerprintMismatch
 
     s = engine.settings
-    expected = {rel: (s.docs_dir / rel).stat() for rel in result.saved}
-    bar = st.progress(0.0, text="Starting the sync…")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-sync") as pool:
         job = pool.submit(run_sync, s, s.docs_dir, progress=False, index=engine.index)
         while not job.done():
@@ -102,7 +114,6 @@ def _sync(engine: Engine, result: AdminResult) -> None:
             result.error = str(e)
         except Exception as e:  # shown to the admin
             result.error = f"the sync failed: {e}"
-    bar.empty()
 
 
 def _handled(manifest: Manifest, rel: str, size: int, mtime_ns: int) -> bool:
@@ -126,10 +137,17 @@ def show_result(result: AdminResult) -> None:
                f"{len(report.failed)} failed. The knowledge base holds {report.files} documents, "
                f"{report.chunks} passages.")
     (st.warning if report.failed else st.success)(summary)
-    rows = ([{"file": f, "result": "added"} for f in report.added]
-            + [{"file": f, "result": "updated"} for f in report.updated]
-            + [{"file": f, "result": "deleted"} for f in report.deleted]
-            + [{"file": f["file"], "result": f"failed: {f['error']}"} for f in report.failed]
-            + [{"file": w["file"], "result": f"warning: {w['warning']}"} for w in report.warnings])
+    rows = report_rows(report)
     if rows:
-        st.dataframe(rows, hide_index=True)
+        lines = [f"- **{result}** {escape_md(name)}" + (f": {escape_md(detail)}" if detail else "")
+                 for result, name, detail in rows]
+        st.markdown("\n".join(lines))
+
+
+def report_rows(report: SyncReport) -> list[tuple[str, str, str]]:
+    """(result, file, detail) per file the sync touched, for the per-file report."""
+    return ([("added", f, "") for f in report.added]
+            + [("updated", f, "") for f in report.updated]
+            + [("deleted", f, "") for f in report.deleted]
+            + [("failed", f["file"], f["error"]) for f in report.failed]
+            + [("warning", w["file"], w["warning"]) for w in report.warnings])

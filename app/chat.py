@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from app.components import answer_block
-from app.engine import engine_turn
+from app.engine import exclusive
 from app.options import AskOptions
 from app.text import answer_md, escape_md
 from rag.types import Answer
@@ -76,7 +76,7 @@ def _result(turn: Turn, i: int, docs_dir: Path) -> None:
     if turn.answer is not None:
         answer_block(turn.answer, docs_dir, f"t{i}", filtered=turn.filtered)
     elif turn.error is not None:
-        st.error(f"No answer: {turn.error}", icon=":material/error:")
+        st.error(f"No answer: {escape_md(turn.error)}", icon=":material/error:")
     else:
         st.caption("Stopped before the answer was finished.")
 
@@ -86,7 +86,7 @@ def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: Ask
     """Stream the answer into one slot, then replace it with the verified text and its source cards."""
     slot = st.empty()
     try:
-        with engine_turn():
+        with exclusive("Another question or a document sync is in progress; yours is next…"):
             pieces = engine.ask_stream(turn.question, history=past, filters=options.filters,
                                        top_k=options.top_k, temperature=options.temperature)
             try:

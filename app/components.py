@@ -16,6 +16,9 @@ CLOSEST_SOURCES = 3
 
 
 def answer_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = False) -> None:
+    rewritten = answer.standalone_question
+    if rewritten and answer.question and rewritten.strip() != answer.question.strip():
+        st.caption(f"Searched for: {escape_md(rewritten)}")  # a follow-up, completed from the conversation
     if answer.refused:
         refusal_block(answer, docs_dir, key, filtered=filtered)
         return

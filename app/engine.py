@@ -40,11 +40,12 @@ def _engine_lock() -> threading.Lock:
 
 
 @contextmanager
-def engine_turn() -> Iterator[None]:
-    """One answer at a time per process: the local LLM cannot serve two generations at once."""
+def exclusive(waiting: str) -> Iterator[None]:
+    """One answer or sync at a time per process: the local LLM cannot serve two generations at once,
+    and the shared index must not be refreshed (reopened) while the page's own sync writes through it."""
     lock = _engine_lock()
     if not lock.acquire(blocking=False):
-        with st.spinner("Another question is being answered; yours is next…"):
+        with st.spinner(waiting, show_time=True):
             lock.acquire()
     try:
         yield
@@ -53,7 +54,7 @@ def engine_turn() -> Iterator[None]:
 
 
 def refresh_index(engine: Engine) -> None:
-    """Pick up a sync another process (the CLI) made, unless an answer is running right now
+    """Pick up a sync another process (the CLI) made, unless an answer or sync is running right now
     (retrieval refreshes by itself before each question anyway)."""
     lock = _engine_lock()
     if lock.acquire(blocking=False):

@@ -46,8 +46,9 @@ def knowledge_base(engine: Engine) -> None:
         st.caption(f"An ingest is running now: {escape_md(running)}")
     if not m.files:
         how = " or upload them below" if admin_enabled() else ""
-        st.warning(f"The knowledge base is empty. Put PDF or Word files in {escape_md(str(s.docs_dir))} and "
-                   f"run `python -m ingest {escape_md(str(s.docs_dir))}`{how}.")
+        docs = str(s.docs_dir)
+        st.warning(f"The knowledge base is empty. Put PDF or Word files in {escape_md(docs)} and "
+                   f"run `python -m ingest {docs.replace('`', '')}`{how}.")
         return
     with st.expander(f"Documents ({len(m.files)})"):
         for rel, rec in sorted(m.files.items()):
@@ -85,7 +86,8 @@ def ask_options(engine: Engine) -> AskOptions:
     st.subheader("Answer settings")
     top_k = st.slider("Passages to retrieve (top-k)", 1, max(10, s.top_k), s.top_k, key="top_k",
                       help="How many passages are retrieved for each question.")
-    temperature = st.slider("Temperature", 0.0, 1.0, float(s.temperature), 0.05, key="temperature",
+    temperature = st.slider("Temperature", 0.0, max(1.0, float(s.temperature)), float(s.temperature), 0.05,
+                            key="temperature",
                             help="Higher gives more varied wording; keep it low for factual answers.")
     return AskOptions(build_filters(chosen_files, chosen_folders, files), int(top_k), float(temperature))
 

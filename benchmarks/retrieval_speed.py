@@ -171,6 +171,7 @@ def build_store(
     n_files = -(-n_chunks // per_file)
     gen_s = insert_s = 0.0
     written = 0
+    cpu0 = time.process_time()
     for f in range(n_files):
         t0 = time.perf_counter()
         n = min(per_file, n_chunks - written)
@@ -210,9 +211,9 @@ def build_store(
         written += n
         if (f + 1) % max(1, n_files // 10) == 0:
             print(f"    {written} chunks, insert {insert_s:.0f} s", flush=True)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     index.rebuild_lexical()
-    lexical_s = time.perf_counter() - t0
+    lexical_s, lexical_cpu = time.perf_counter() - t0, time.process_time() - c0
     index.manifest.synced_at = time.time()
     index.manifest.save()
     return {
@@ -222,6 +223,8 @@ def build_store(
         "insert_s": round(insert_s, 1),
         "insert_chunks_per_s": round(written / insert_s),
         "lexical_build_s": round(lexical_s, 1),
+        "own_cpu_s_total": round(time.process_time() - cpu0, 1),
+        "own_cpu_s_lexical": round(lexical_cpu, 1),
     }
 
 
@@ -243,25 +246,35 @@ def instrument(index: Any, retriever: Any) -> dict[str, Samples]:
 
 def run_queries(
     retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, Samples]
-) -> int:
-    for v in s.values():
-        v.ms.clear()
+) -> tuple[int, list[dict[str, float]]]:
+    """Per query, the time of each stage (0 for a stage it skipped, e.g. dense for a Chinese question)."""
     hits = 0
+    per_query = []
     for q in queries:
+        before = {k: len(v.ms) for k, v in s.items()}
         hits += len(retriever.search(q, filters=filters))
-    return hits
+        row = {k: sum(v.ms[before[k] :]) for k, v in s.items()}
+        row["cjk"] = float(bool(CJK.search(q)))
+        per_query.append(row)
+    return hits, per_query
 
 
-def summarise(s: dict[str, Samples]) -> dict[str, Any]:
-    out: dict[str, Any] = {k: stats(v.ms) for k, v in s.items() if v.ms}
-    # encode + HNSW query = the dense side as the brief counts it
-    if s["encode"].ms and s["dense"].ms:
-        out["dense_total"] = stats([a + b for a, b in zip(s["encode"].ms, s["dense"].ms, strict=True)])
-    parts = [s[k].ms for k in ("encode", "dense", "lexical", "materialise", "filter_ids")]
-    parts = [p for p in parts if p]
-    if all(len(p) == len(s["search"].ms) for p in parts):
-        rest = [t - sum(x) for t, *x in zip(s["search"].ms, *parts, strict=True)]
-        out["other"] = stats(rest)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+STAGES = ("encode", "dense", "lexical", "filter_ids", "materialise")
+
+
+def summarise(rows: list[dict[str, float]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"search": stats([r["search"] for r in rows])}
+    for k in STAGES:
+        if any(r[k] for r in rows):
+            out[k] = stats([r[k] for r in rows])
+    # the dense side as a whole: query encoding + HNSW query
+    out["dense_total"] = stats([r["encode"] + r["dense"] for r in rows])
+    out["other"] = stats([r["search"] - sum(r[k] for k in STAGES) for r in rows])
+    for label, want in (("search_en", 0.0), ("search_zh", 1.0)):
+        sub = [r["search"] for r in rows if r["cjk"] == want]
+        if sub:
+            out[label] = stats(sub)
     return out
 
 
@@ -280,17 +293,35 @@ def print_report(r: dict[str, Any]) -> None:
             continue
         print(f"\n{title}: {res['queries']} queries, latency in ms")
         print(f"{'stage':<22}{'p50':>9}{'p95':>9}{'mean':>9}{'max':>9}")
-        stages = ("search", "encode", "dense", "dense_total", "lexical", "filter_ids", "materialise", "other")
+        stages = ("search", "search_en", "search_zh", "encode", "dense", "dense_total", "lexical",
+                  "filter_ids", "materialise", "other")
         for stage in stages:
             st = res["stages"].get(stage)
             if st:
-                label = {"search": "Retriever.search", "encode": "  query encoding", "dense": "  HNSW query",
+                label = {"search": "Retriever.search", "search_en": "  (English queries)",
+                         "search_zh": "  (Chinese queries)", "encode": "  query encoding",
+                         "dense": "  HNSW query",
                          "dense_total": "  dense (enc+HNSW)", "lexical": "  lexical (BM25)",
                          "filter_ids": "  filter id list", "materialise": "  materialise",
                          "other": "  other"}[stage]
                 print(f"{label:<22}{st['p50']:>9}{st['p95']:>9}{st['mean']:>9}{st['max']:>9}")
     p50 = r["unfiltered"]["stages"]["search"]["p50"]
     print(f"\ntarget p50 ≤ 50 ms at 100k: p50 {p50} ms at {b['chunks']} → {'met' if p50 <= 50 else 'MISSED'}")
+
+
+def query_without_count(store: Any) -> Callable[..., list[tuple[str, float]]]:
+    """ChromaStore.query as proposed in RESULTS.md: no collection.count() before each query."""
+
+    def query(embedding: np.ndarray, k: int, where: Any = None) -> list[tuple[str, float]]:
+        if k <= 0:
+            return []
+        res = store.collection.query(
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, where=where,
+            include=["distances"],
+        )
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+
+    return query
 
 
 def main() -> int:
@@ -303,6 +334,10 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: settings)")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", type=Path, default=None, help="build the store here and keep it")
+    ap.add_argument("--build-only", action="store_true", help="build (into --keep) and stop")
+    ap.add_argument("--reuse", action="store_true", help="query the store already built in --keep")
+    ap.add_argument("--skip-count", action="store_true",
+                    help="try the suggested change: ChromaStore.query without its count() call")
     ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
     args = ap.parse_args()
 
@@ -326,17 +361,30 @@ def main() -> int:
                         "platform": platform.platform()},
             "settings": {"chunks": args.chunks, "per_file": args.per_file, "zh_share": args.zh_share,
                          "top_k": settings.top_k, "candidates": settings.candidates,
+                         "skip_count": args.skip_count,
                          "embed_model": settings.embed_model, "seed": args.seed},
         }
-        print(f"building {args.chunks} synthetic chunks in {work} ...", flush=True)
-        index = Index(settings, embedder=embedder)
-        r["build"] = build_store(
-            index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed
-        )
+        build_json = work / "build.json"
+        if args.reuse:
+            if not build_json.exists():
+                ap.error(f"--reuse: no finished build in {work}")
+            r["build"] = json.loads(build_json.read_text(encoding="utf-8"))
+        else:
+            print(f"building {args.chunks} synthetic chunks in {work} ...", flush=True)
+            index = Index(settings, embedder=embedder)
+            r["build"] = build_store(
+                index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed
+            )
+            build_json.write_text(json.dumps(r["build"]), encoding="utf-8")
+            if args.build_only:
+                print(f"built: {r['build']}")
+                return 0
 
         # A reader opens the store as the app does on start, then searches.
         t0 = time.perf_counter()
         index = Index(settings, embedder=embedder)
+        if args.skip_count:
+            index.store.query = query_without_count(index.store)  # type: ignore[method-assign]
         t1 = time.perf_counter()
         retriever = Retriever(index, settings)
         warm = retriever.search("What is the capital of France?")
@@ -350,14 +398,14 @@ def main() -> int:
             retriever.search(q)
         samples = instrument(index, retriever)
         timed = queries[: args.queries]
-        hits = run_queries(retriever, timed, None, samples)
-        r["unfiltered"] = {"queries": len(timed), "hits": hits, "stages": summarise(samples)}
+        hits, rows = run_queries(retriever, timed, None, samples)
+        r["unfiltered"] = {"queries": len(timed), "hits": hits, "stages": summarise(rows)}
 
         if args.filtered_queries:
             fq = timed[: args.filtered_queries]
-            hits = run_queries(retriever, fq, {"folder": "synthetic/group03"}, samples)
+            hits, rows = run_queries(retriever, fq, {"folder": "synthetic/group03"}, samples)
             r["filtered"] = {"queries": len(fq), "filter": {"folder": "synthetic/group03"}, "hits": hits,
-                             "stages": summarise(samples)}
+                             "stages": summarise(rows)}
 
         print_report(r)
         if args.json:

@@ -20,6 +20,7 @@ class Embedder(Protocol):
     name: str
     dim: int
     max_tokens: int  # usable tokens per input, special tokens excluded
+    english_only: bool
 
     def embed_documents(self, texts: list[str]) -> np.ndarray: ...
 
@@ -28,6 +29,13 @@ class Embedder(Protocol):
     def count(self, texts: list[str]) -> list[int]: ...
 
     def windows(self, text: str, size: int, overlap: int) -> list[tuple[int, int]]: ...
+
+
+def english_only(model_name: str, setting: str = "auto") -> bool:
+    if setting != "auto":
+        return setting == "en"
+    name = model_name.lower().rsplit("/", 1)[-1]
+    return name.startswith(("all-minilm", "all-mpnet", "multi-qa-minilm")) or (name.startswith("bge-") and "-en" in name)
 
 
 def default_query_instruction(model_name: str) -> str:
@@ -49,6 +57,7 @@ class SentenceTransformerEmbedder:
         hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the one-line reports
         path = resolve_embedding(settings.embed_model, settings.models_dir)
         self.name = settings.embed_model
+        self.english_only = english_only(settings.embed_model, settings.embed_languages)
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.tokenizer: Any = self.model.tokenizer
         self.dim = int(self.model.get_embedding_dimension())

@@ -55,6 +55,9 @@ class Index:
     def lexical(self) -> LexicalIndex:
         if self._lexical is None:
             self._lexical = LexicalIndex.load(self.lexical_path)
+            if self._lexical.stale:  # written by an older tokenizer: rebuild once, atomically
+                self.rebuild_lexical()
+        assert self._lexical is not None
         return self._lexical
 
     # --- readers -------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
+CJK_RE = re.compile(f"[{_CJK}]")
 _TOKEN = re.compile(rf"[{_CJK}]+|\d+(?:[.,]\d+)*|[^\W\d_{_CJK}]+(?:'[^\W\d_]+)?")
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were will with "
@@ -31,6 +33,22 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
+# Bump when tokenize() changes: an index built by another version is rebuilt, not misread.
+TOKENIZER_VERSION = 2
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
 def tokenize(text: str) -> list[str]:
     out: list[str] = []
     for tok in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
@@ -39,7 +57,7 @@ def tokenize(text: str) -> list[str]:
         elif tok[0].isdigit():
             out.append(tok.replace(",", ""))
         elif tok not in _STOP:
-            out.append(tok)
+            out.append(_stem(tok))
     return out
 
 
@@ -49,6 +67,7 @@ class LexicalIndex:
         self.ids: list[str] = []
         self._retriever = None
         self._pos: dict[str, int] = {}
+        self.stale = False  # built by another tokenizer version
 
     @classmethod
     def load(cls, path: Path) -> LexicalIndex:
@@ -57,7 +76,11 @@ class LexicalIndex:
         if ids_file.exists():
             import bm25s
 
-            index.ids = json.loads(ids_file.read_text(encoding="utf-8"))
+            saved = json.loads(ids_file.read_text(encoding="utf-8"))
+            if not isinstance(saved, dict) or saved.get("version") != TOKENIZER_VERSION:
+                index.stale = True
+                return index
+            index.ids = saved["ids"]
             if index.ids:
                 index._retriever = bm25s.BM25.load(str(path / "bm25"))
             index._pos = {cid: i for i, cid in enumerate(index.ids)}
@@ -79,7 +102,7 @@ class LexicalIndex:
             retriever.index(corpus, show_progress=False)
             retriever.save(str(tmp / "bm25"))
             index._retriever = retriever
-        (tmp / "ids.json").write_text(json.dumps(index.ids), encoding="utf-8")
+        (tmp / "ids.json").write_text(json.dumps({"version": TOKENIZER_VERSION, "ids": index.ids}), encoding="utf-8")
         old = path.with_name(path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if path.exists():

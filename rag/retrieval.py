@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from rag.index import Index
+from rag.lexical import CJK_RE
 from rag.settings import Settings
 from rag.store import Where
 from rag.types import Chunk
@@ -50,6 +51,11 @@ def build_where(filters: Filters | None, index: Index) -> Where | None:
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
+def cjk_share(text: str) -> float:
+    letters = [ch for ch in text if ch.isalpha()]
+    return sum(1 for ch in letters if CJK_RE.match(ch)) / len(letters) if letters else 0.0
+
+
 def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
     scores: dict[str, float] = {}
     for ids, weight in rankings:
@@ -73,12 +79,14 @@ class Retriever:
             where = build_where(filters, self.index)
         except NoMatch:
             return []
-        q = self.index.embedder.embed_query(question)
+        embedder = self.index.embedder
+        q = embedder.embed_query(question)
         n = max(s.candidates, top_k)
-        dense = self.index.store.query(q, n, where)
+        dense_weight = 0.0 if embedder.english_only and cjk_share(question) > 0.3 else s.dense_weight
+        dense = self.index.store.query(q, n, where) if dense_weight else []
         allowed = set(self.index.store.ids(where)) if where else None
         lexical = self.index.lexical.search(question, n, allowed)
-        fused = rrf([([c for c, _ in dense], s.dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
+        fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
         # A few spares: chunks of a version being replaced right now are dropped below.
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k + 5]
         return self._materialise(ranked, fused, q)[:top_k]

@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # Embeddings and chunking (part of the store's fingerprint).
     embed_model: str = "all-MiniLM-L6-v2"
     embed_batch_size: int = 32
+    # Languages the encoder understands: "auto" reads it from the model name. For an English-only
+    # encoder, questions in CJK scripts are answered by the lexical side alone (dense ranks are noise).
+    embed_languages: Literal["auto", "en", "multi"] = "auto"
     query_instruction: str | None = None  # None: BGE's own instruction for BGE models, none otherwise
     chunk_tokens: int = 160
     chunk_overlap: int = 24

@@ -1,0 +1,1 @@
+"""Evaluation of retrieval and answers on real documents: `python -m rag.eval`."""

@@ -1,0 +1,60 @@
+"""Page tests: a real index of the sample documents (real embedder, real retrieval) and a fake LLM."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import app.engine
+from rag.answer import Engine
+from rag.index import Index
+from rag.settings import Settings
+from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, build_kb
+
+
+@pytest.fixture(scope="session")
+def shared_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
+    """The sample documents indexed once for the read-only tests."""
+    return build_kb(tmp_path_factory.mktemp("kb"), embedder)
+
+
+@pytest.fixture
+def own_kb(tmp_path: Path, shared_kb: Settings) -> Settings:
+    """A knowledge base of its own, for tests that change documents: a copy of the shared one."""
+    shutil.copytree(shared_kb.docs_dir, tmp_path / "docs", copy_function=shutil.copy2)
+    shutil.copytree(shared_kb.store_path, tmp_path / "store", ignore=shutil.ignore_patterns("ingest.lock"))
+    return Settings(docs_dir=tmp_path / "docs", store_path=tmp_path / "store")
+
+
+@pytest.fixture
+def make_engine(embedder: Any) -> Callable[[Settings], SpyEngine]:
+    def make(settings: Settings) -> SpyEngine:
+        return SpyEngine(settings, index=Index(settings, embedder=embedder), llm=FakeLLM())
+
+    return make
+
+
+@pytest.fixture
+def engine(shared_kb: Settings, make_engine: Callable[[Settings], SpyEngine]) -> SpyEngine:
+    return make_engine(shared_kb)
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch) -> Callable[[Engine], AppTest]:
+    """The page script wired to a given engine, admin off unless a test turns it on."""
+    monkeypatch.delenv("RAG_ADMIN", raising=False)
+    monkeypatch.delenv("RAG_UPLOAD_MAX_MB", raising=False)
+
+    def make(engine: Engine) -> AppTest:
+        monkeypatch.setattr(app.engine, "get_engine", lambda: engine)
+        at = AppTest.from_file(str(MAIN), default_timeout=120)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    return make

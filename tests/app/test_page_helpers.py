@@ -1,0 +1,129 @@
+"""The page's pure helpers: upload rules, file resolution, markdown escaping, filters."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from app.files import pdf_page_text, resolve_doc
+from app.options import build_filters, folders_of
+from app.sidebar import synced
+from app.text import answer_md, escape_md, quote_md
+from app.uploads import (
+    UploadRejected,
+    admin_enabled,
+    folders,
+    max_upload_mb,
+    safe_name,
+    save_upload,
+)
+from tests.app.pagekit import SAMPLES
+
+PDF = (SAMPLES / "Employee Handbook.pdf").read_bytes()
+MB = 1024 * 1024
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("Report.pdf", "Report.pdf"),
+    ("Policy v2.DOCX", "Policy v2.DOCX"),
+    ("C:\\Users\\me\\Desktop\\Report.pdf", "Report.pdf"),
+    ("/etc/Report.pdf", "Report.pdf"),
+    ("差旅报销制度.docx", "差旅报销制度.docx"),
+])
+def test_safe_name_keeps_the_basename(name: str, expected: str) -> None:
+    assert safe_name(name) == expected
+
+
+@pytest.mark.parametrize("name", [
+    "..", ".", "", "   ", "../x.pdf", "a/../../x.pdf", "..\\x.pdf", "x/..", ".hidden.pdf", "~$lock.docx",
+    "evil\x00.pdf", "line\nbreak.pdf", "rtl\u202egpj.pdf", "notes.txt", "script.pdf.exe", "x.doc",
+    "a" * 250 + ".pdf",
+])
+def test_safe_name_rejects(name: str) -> None:
+    with pytest.raises(UploadRejected):
+        safe_name(name)
+
+
+def test_save_upload_writes_atomically_inside_the_folder(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "hr").mkdir(parents=True)
+    assert save_upload(docs, "hr", "Handbook.pdf", PDF, max_bytes=MB) == ("hr/Handbook.pdf", False)
+    assert (docs / "hr" / "Handbook.pdf").read_bytes() == PDF
+    assert sorted(p.name for p in (docs / "hr").iterdir()) == ["Handbook.pdf"]  # no temporary left
+    with pytest.raises(UploadRejected, match="exists"):
+        save_upload(docs, "hr", "Handbook.pdf", PDF, max_bytes=MB)
+    replaced = save_upload(docs, "hr", "Handbook.pdf", PDF, max_bytes=MB, replace=True)
+    assert replaced == ("hr/Handbook.pdf", True)
+    for folder in ("..", "../..", "/tmp", "missing"):
+        with pytest.raises(UploadRejected, match="not a folder"):
+            save_upload(docs, folder, "x.pdf", PDF, max_bytes=MB)
+    with pytest.raises(UploadRejected, match="limit"):
+        save_upload(docs, "", "big.pdf", PDF, max_bytes=len(PDF) - 1)
+
+
+def test_save_upload_does_not_follow_symlinks_out(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-1.4 original")
+    (docs / "link.pdf").symlink_to(outside)
+    (docs / "linkdir").symlink_to(tmp_path)
+    with pytest.raises(UploadRejected):
+        save_upload(docs, "", "link.pdf", PDF, max_bytes=MB, replace=True)
+    with pytest.raises(UploadRejected):
+        save_upload(docs, "linkdir", "x.pdf", PDF, max_bytes=MB)
+    assert outside.read_bytes() == b"%PDF-1.4 original"
+
+
+def test_folders_lists_visible_subfolders(tmp_path: Path) -> None:
+    for d in ("b/c", "a", ".git/objects"):
+        (tmp_path / d).mkdir(parents=True)
+    assert folders(tmp_path) == ["", "a", "b", "b/c"]
+
+
+def test_admin_settings_from_env() -> None:
+    assert admin_enabled({"RAG_ADMIN": "1"}) and admin_enabled({"RAG_ADMIN": "true"})
+    assert not admin_enabled({}) and not admin_enabled({"RAG_ADMIN": "0"})
+    assert max_upload_mb({}) == 50 and max_upload_mb({"RAG_UPLOAD_MAX_MB": "5"}) == 5
+    assert max_upload_mb({"RAG_UPLOAD_MAX_MB": "lots"}) == 50
+    assert max_upload_mb({"RAG_UPLOAD_MAX_MB": "-1"}) == 50
+
+
+def test_resolve_doc_stays_inside_the_docs_folder(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "sub" / "a.pdf").write_bytes(PDF)
+    (tmp_path / "secret.pdf").write_bytes(PDF)
+    os.symlink(tmp_path / "secret.pdf", docs / "link.pdf")
+    assert resolve_doc(docs, "sub/a.pdf") == (docs / "sub" / "a.pdf").resolve()
+    for rel in ("../secret.pdf", str(tmp_path / "secret.pdf"), "link.pdf", "sub", "", "missing.pdf", "a\x00"):
+        assert resolve_doc(docs, rel) is None
+
+
+def test_pdf_page_text() -> None:
+    text = pdf_page_text(SAMPLES / "Employee Handbook.pdf", 3)
+    assert text and "26 days" in text
+    assert pdf_page_text(SAMPLES / "Employee Handbook.pdf", 99) is None
+    assert pdf_page_text(SAMPLES / "policies" / "IT Security Policy.docx", 1) is None
+
+
+def test_markdown_escaping() -> None:
+    assert escape_md("**bold** <b>x</b> $5 [a](b) # h") == r"\*\*bold\*\* \<b\>x\<\/b\> \$5 \[a\]\(b\) \# h"
+    assert quote_md("one\n\ntwo *x*") == "> one  \n>\n> two \\*x\\*  "
+    assert answer_md("**26 days**, $5 ![i](http://x)") == r"**26 days**, \$5 !\[i](http://x)"
+
+
+def test_filters_from_the_sidebar() -> None:
+    known = ["a.pdf", "hr/b.pdf", "hr/sub/c.pdf", "it/d.docx"]
+    assert build_filters([], [], known) is None
+    assert build_filters(["a.pdf"], [], known) == {"file": ["a.pdf"]}
+    assert build_filters([], ["hr"], known) == {"folder": ["hr"]}
+    assert build_filters(["a.pdf"], ["hr"], known) == {"file": ["a.pdf", "hr/b.pdf", "hr/sub/c.pdf"]}
+    assert folders_of(known) == ["hr", "hr/sub", "it"]
+
+
+def test_sync_time() -> None:
+    assert synced(None) == "never"
+    assert synced(1000.0, now=1000.0 + 125).endswith("(2 min ago)")
