@@ -22,7 +22,7 @@ from ingest.parsers import ParseError, parse
 from ingest.progress import Progress
 from ingest.scan import FileInfo, file_sha256, scan
 from rag.embeddings import Embedder
-from rag.index import Index, store_fingerprint
+from rag.index import Index, mismatch_message, store_fingerprint
 from rag.manifest import FailedRecord, FileRecord, Manifest
 from rag.settings import Settings
 from rag.store import FingerprintMismatch, Metadata
@@ -101,7 +101,7 @@ class Syncer:
         elif index.store.count() or index.store.fingerprint():
             stored = index.store.fingerprint()
             if stored != fingerprint:
-                raise FingerprintMismatch(_mismatch(stored, fingerprint, docs_dir))
+                raise FingerprintMismatch(mismatch_message(stored, fingerprint, docs_dir))
         manifest = index.manifest
         if not dry_run:
             index.store.set_fingerprint(fingerprint)
@@ -261,14 +261,6 @@ def _metadata(rel: str, job: _Job, c: Chunk) -> Metadata:
     return meta
 
 
-def _mismatch(stored: dict[str, Any], current: dict[str, Any], docs_dir: Path) -> str:
-    diff = ", ".join(
-        f"{k}: {stored.get(k)!r} → {current.get(k)!r}" for k in sorted(set(stored) | set(current))
-        if stored.get(k) != current.get(k)
-    )
-    return f"the store was built with other embedding/chunking settings ({diff}): run python -m ingest {docs_dir} --reindex"
-
-
 def run_sync(
     settings: Settings,
     docs_dir: Path,
@@ -285,6 +277,10 @@ def run_sync(
     with WriterLock(settings.store_path):
         index = index or Index(settings)
         index.refresh()
-        return Syncer(settings, index, passwords=passwords, progress=progress).run(
-            docs_dir, reindex=reindex, dry_run=dry_run
-        )
+        index.writing = True
+        try:
+            return Syncer(settings, index, passwords=passwords, progress=progress).run(
+                docs_dir, reindex=reindex, dry_run=dry_run
+            )
+        finally:
+            index.writing = False

@@ -6,6 +6,7 @@ cosine distance is the same thing whichever model built the store.
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Protocol
 
 import numpy as np
@@ -35,7 +36,8 @@ def english_only(model_name: str, setting: str = "auto") -> bool:
     if setting != "auto":
         return setting == "en"
     name = model_name.lower().rsplit("/", 1)[-1]
-    return name.startswith(("all-minilm", "all-mpnet", "multi-qa-minilm")) or (name.startswith("bge-") and "-en" in name)
+    english = name.startswith(("all-minilm", "all-mpnet", "multi-qa-minilm"))
+    return english or (name.startswith("bge-") and "-en" in name)
 
 
 def default_query_instruction(model_name: str) -> str:
@@ -59,7 +61,9 @@ class SentenceTransformerEmbedder:
         self.name = settings.embed_model
         self.english_only = english_only(settings.embed_model, settings.embed_languages)
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        self.tokenizer: Any = self.model.tokenizer
+        # The chunker runs in the parse thread while encode() runs here; a shared fast tokenizer's
+        # padding/truncation state is rewritten per call, so sharing it races (benchmarks/tokenizer_race.py).
+        self.tokenizer: Any = copy.deepcopy(self.model.tokenizer)
         self.dim = int(self.model.get_embedding_dimension())
         self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
         self.batch_size = settings.embed_batch_size

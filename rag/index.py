@@ -6,6 +6,7 @@ version the manifest has committed, and `refresh()` picks up another process's s
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy as np
 from rag.lexical import LexicalIndex
 from rag.manifest import FileRecord, Manifest
 from rag.settings import Settings
-from rag.store import ChromaStore, Metadata, open_store
+from rag.store import ChromaStore, FingerprintMismatch, Metadata, open_store
 
 if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
@@ -31,6 +32,15 @@ def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:
     }
 
 
+def mismatch_message(stored: dict[str, Any], current: dict[str, Any], docs_dir: Path) -> str:
+    diff = ", ".join(
+        f"{k}: {stored.get(k)!r} → {current.get(k)!r}" for k in sorted(set(stored) | set(current))
+        if stored.get(k) != current.get(k)
+    )
+    return (f"the store was built with other embedding/chunking settings ({diff}): "
+            f"run python -m ingest {docs_dir} --reindex")
+
+
 class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, store: ChromaStore | None = None):
         self.settings = settings
@@ -42,6 +52,10 @@ class Index:
         self.manifest = Manifest.load(self.manifest_path)
         self._lexical: LexicalIndex | None = None
         self._seen = self._stamp()
+        # Set by the sync while it writes through this object: a reader thread (the page) must not swap
+        # the store and manifest under it.
+        self.writing = False
+        self._query_checked = False
 
     @property
     def embedder(self) -> Embedder:
@@ -72,7 +86,7 @@ class Index:
     def refresh(self) -> bool:
         """Reload after another process synced; a long-lived Chroma client would not see its writes."""
         stamp = self._stamp()
-        if stamp == self._seen:
+        if stamp == self._seen or self.writing:
             return False
         from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -80,8 +94,21 @@ class Index:
         self.store = open_store(self.settings)
         self.manifest = Manifest.load(self.manifest_path)
         self._lexical = None
+        self._query_checked = False
         self._seen = stamp
         return True
+
+    def check_query_embedder(self) -> None:
+        """Vectors of another model are noise to this one's queries: refuse rather than answer badly."""
+        if self._query_checked:
+            return
+        stored = self.store.fingerprint()
+        current = self.embedder.fingerprint()  # type: ignore[attr-defined]
+        if stored and any(stored.get(k) != v for k, v in current.items()):
+            raise FingerprintMismatch(
+                mismatch_message({k: stored.get(k) for k in current}, current, self.settings.docs_dir)
+            )
+        self._query_checked = True
 
     def is_current(self, metadata: Metadata) -> bool:
         rec = self.manifest.files.get(str(metadata.get("file")))

@@ -6,6 +6,7 @@ Filters are evaluated by Chroma for both sides, so the two can never disagree on
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -79,6 +80,7 @@ class Retriever:
             where = build_where(filters, self.index)
         except NoMatch:
             return []
+        self.index.check_query_embedder()
         embedder = self.index.embedder
         q = embedder.embed_query(question)
         n = max(s.candidates, top_k)
@@ -117,3 +119,39 @@ class Retriever:
                 )
             )
         return out
+
+
+def as_langchain(retriever: Retriever, *, top_k: int | None = None, filters: Filters | None = None) -> Any:
+    """This retriever as a LangChain `BaseRetriever`: `.invoke(question)` → Documents with file/page metadata."""
+    return _langchain_class()(retriever=retriever, top_k=top_k, filters=dict(filters) if filters else None)
+
+
+@lru_cache(maxsize=1)
+def _langchain_class() -> type:
+    # Imported on first use: langchain-core costs import time nobody else here needs.
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    class LangChainRetriever(BaseRetriever):
+        retriever: Any
+        top_k: int | None = None
+        filters: dict[str, Any] | None = None
+
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        ) -> list[Document]:
+            return [
+                Document(
+                    id=c.id,
+                    page_content=c.text,
+                    metadata={
+                        **c.metadata, "file": c.file, "page": c.page, "page_end": c.page_end,
+                        "page_label": c.page_label, "heading": c.heading, "score": c.score,
+                        "similarity": c.similarity,
+                    },
+                )
+                for c in self.retriever.search(query, top_k=self.top_k, filters=self.filters)
+            ]
+
+    return LangChainRetriever

@@ -1,12 +1,19 @@
-"""PDF → one block per page with its 1-based physical page number and printed page label (pypdf)."""
+"""PDF → one block per page with its 1-based physical page number and printed page label.
+
+pypdf opens, decrypts and classifies the file (its errors name what is wrong) and reads page labels;
+the page text comes from pdfium, about 20x faster than pypdf's content-stream interpreter, which
+otherwise takes a core away from the encoder during ingest (benchmarks/RESULTS.md). A page where
+pdfium finds little or nothing is read by pypdf as well.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from ingest.parsers.base import Block, ParsedDoc, ParseError
 
@@ -15,6 +22,7 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 _WS = re.compile(r"[ \t\u00a0]+")
 _GARBLED_SHARE = 0.3
+_SHORT_PAGE = 200  # characters
 
 
 def _is_garbage(ch: str) -> bool:
@@ -47,8 +55,12 @@ def mixed_scripts(text: str) -> bool:
     return top3 / total < 0.8
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def clean_page_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
+    # pdfium marks soft hyphens at line ends with control characters; NFKC unfolds ligatures.
+    text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
     lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
     return "\n".join(line for line in lines if line)
 
@@ -59,8 +71,7 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
 
     try:
         reader = PdfReader(path, strict=False)
-        if reader.is_encrypted:
-            _decrypt(reader, passwords)
+        password = _decrypt(reader, passwords) if reader.is_encrypted else None
         pages = reader.pages
         n_pages = len(pages)
     except ParseError:
@@ -81,18 +92,13 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
     except Exception:
         labels = []
     doc = ParsedDoc(kind="pdf", pages=n_pages)
-    raw_chars = 0
     garbled = 0
     failed_pages = 0
-    for i in range(n_pages):
-        try:
-            raw = pages[i].extract_text() or ""
-        except Exception:
+    for i, raw in enumerate(_page_texts(path, password, pages)):
+        if raw is None:
             failed_pages += 1
             continue
-        share = garbled_share(raw)
-        raw_chars += len(raw.strip())
-        if share > _GARBLED_SHARE or mixed_scripts(raw):
+        if garbled_share(raw) > _GARBLED_SHARE or mixed_scripts(raw):
             garbled += 1
             continue
         text = clean_page_text(raw)
@@ -113,12 +119,43 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
     return doc
 
 
-def _decrypt(reader: object, passwords: Sequence[str]) -> None:
+def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Iterator[str | None]:
+    """Each page's text (None: unreadable), from pdfium where it can, else from pypdf."""
+    try:
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(path, password=password)
+    except Exception:
+        pdf = None
+    try:
+        for i, page in enumerate(pages):
+            text = None
+            if pdf is not None and i < len(pdf):
+                try:
+                    text = pdf[i].get_textpage().get_text_range()
+                except Exception:
+                    text = None
+            if text is None or len(text.strip()) < _SHORT_PAGE:
+                # pdfium misses some fonts' text entirely (kampo.pdf in the nasty set): for a page that
+                # looks empty, ask pypdf too and keep the longer reading. Cheap: such pages are few.
+                try:
+                    other = page.extract_text() or ""
+                except Exception:
+                    other = None
+                if other is not None and (text is None or len(other.strip()) > len(text.strip())):
+                    text = other
+            yield text
+    finally:
+        if pdf is not None:
+            pdf.close()
+
+
+def _decrypt(reader: object, passwords: Sequence[str]) -> str:
     from pypdf import PasswordType
 
     # Many real filings are encrypted with an empty user password: try it first.
     for password in ("", *passwords):
         if reader.decrypt(password) != PasswordType.NOT_DECRYPTED:  # type: ignore[attr-defined]
-            return
+            return password
     tried = f"none of the {len(passwords)} given passwords worked" if passwords else "no --passwords given"
     raise ParseError(f"encrypted: password required ({tried})")

@@ -1,0 +1,101 @@
+"""`python -m rag "question"`: the answer streamed to the terminal, then its sources.
+
+Same `Engine.ask_stream` as the page and `rag.ask()`. Without a question it reads questions line by line
+(a small REPL that keeps the conversation as history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from rag.settings import Settings
+from rag.types import Answer
+
+
+def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
+    filters: dict[str, Any] = {}
+    if args.file:
+        filters["file"] = args.file
+    if args.folder:
+        filters["folder"] = args.folder
+    return filters or None
+
+
+def print_sources(answer: Answer, out: Any = sys.stdout) -> None:
+    if answer.refused:
+        near = [c for c in answer.sources[:3]]
+        if near:
+            print("\nYou may want to look at:", file=out)
+            for c in near:
+                print(f"  - {c.file}" + (f", page {c.pages}" if c.pages else ""), file=out)
+        return
+    if answer.citations:
+        print("\nSources:", file=out)
+    for c in answer.citations:
+        where = f"{c.file}" + (f", page {c.page}" if c.page else "") + (f" ({c.heading})" if c.heading else "")
+        print(f"  [{c.n}] {where}\n      \u201c{c.snippet}\u201d", file=out)
+
+
+def ask_once(engine: Any, question: str, args: argparse.Namespace, history: list[dict[str, str]]) -> Answer:
+    answer: Answer | None = None
+    for item in engine.ask_stream(question, history=history or None, filters=_filters(args), top_k=args.top_k):
+        if isinstance(item, Answer):
+            answer = item
+        elif not args.json:
+            print(item, end="", flush=True)
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False))
+    else:
+        # The streamed text is the model's; show the verified one when citations were renumbered.
+        print()
+        if not answer.refused and answer.citations:
+            print(f"\nAnswer: {answer.text}")
+        print_sources(answer)
+        t = answer.timings
+        print(f"\n({answer.model or 'no LLM call'}; retrieve {t.get('retrieve', 0):.2f} s, "
+              f"first token {t.get('first_token', 0):.2f} s, total {t.get('total', 0):.2f} s)", file=sys.stderr)
+    return answer
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rag", description="Ask the local knowledge base.")
+    p.add_argument("question", nargs="*", help="the question (omit for an interactive session)")
+    p.add_argument("--file", action="append", help="only this file (repeatable; path relative to the docs folder)")
+    p.add_argument("--folder", action="append", help="only files under this folder (repeatable)")
+    p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--store", default=None, help="store path (default from settings)")
+    p.add_argument("--json", action="store_true", help="print the Answer as one JSON object")
+    args = p.parse_args(argv)
+
+    from rag.answer import Engine
+    from rag.models import ModelError
+    from rag.store import FingerprintMismatch
+
+    overrides: dict[str, Any] = {"store_path": args.store} if args.store else {}
+    try:
+        engine = Engine(Settings(**overrides))
+        if args.question:
+            ask_once(engine, " ".join(args.question), args, [])
+            return 0
+        history: list[dict[str, str]] = []
+        while True:
+            try:
+                question = input("\n? ").strip()
+            except EOFError:
+                return 0
+            if question:
+                answer = ask_once(engine, question, args, history)
+                history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    except (ModelError, FingerprintMismatch) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
