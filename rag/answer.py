@@ -105,8 +105,8 @@ class Engine:
         rewritten = complete(
             self.llm, rewrite_messages(question, kept), GenerationConfig(max_tokens=64, temperature=0.0)
         )
-        rewritten = strip_thinking(rewritten).strip().strip('"').splitlines()
-        return rewritten[0].strip() if rewritten and rewritten[0].strip() else question
+        lines = [ln.strip().strip('"“”').strip() for ln in strip_thinking(rewritten).splitlines()]
+        return next((ln for ln in lines if ln), question)
 
     def ask_stream(
         self,
@@ -146,6 +146,7 @@ class Engine:
                 timings["first_token"] = round(time.perf_counter() - t0, 3)
             raw.append(piece)
             yield piece
+        timings.setdefault("first_token", round(time.perf_counter() - t0, 3))
         text = strip_thinking("".join(raw))
         if is_refusal(text, s.refusal_text):
             yield refusal(llm.name)

@@ -1,35 +1,56 @@
 """Citations checked in code: small models cite wrongly or not at all (measured), so their markers
-are verified, missing ones attributed by character-bigram overlap, and only used sources are listed.
+are verified, missing ones attributed by word overlap (character bigrams for CJK), and only used
+sources are listed.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from rag.types import Chunk, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_SPACED_MARKER = re.compile(r"\s*" + _MARKER.pattern)  # a dropped marker takes its leading space along
 _SENTENCE = re.compile(r"[^.!?。！？;；\n]+[.!?。！？;；]*")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 _REFUSAL_HINTS = ("i don't know", "i do not know", "do not contain", "don't contain", "does not say",
                   "do not say", "not mentioned", "no information", "不知道", "没有提到", "未提及")
 ATTRIBUTION_THRESHOLD = 0.35
+# A model's own marker stays unless its source shares almost nothing with the claim; then the claim goes
+# to the source it overlaps most, or loses the marker.
+SUPPORT_THRESHOLD = 0.2
+MIN_CLAIM_UNITS = 3
+_CLAIM_END = re.compile(r"[.!?。！？;；\n]")
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_WORD = re.compile(r"[^\W_]+")
+_STOP = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
+)
 
 
 def strip_thinking(text: str) -> str:
     return _THINK.sub("", text).strip()
 
 
-def bigrams(text: str) -> set[str]:
-    s = re.sub(r"\s+", " ", text.lower())
-    return {s[i : i + 2] for i in range(len(s) - 1) if s[i : i + 2].strip()}
+def units(text: str) -> set[str]:
+    """What overlap compares: content words (plural -s dropped) outside CJK, character bigrams inside
+    CJK runs. Character bigrams of English are no evidence: any sentence shares 30-60% with any passage."""
+    s = unicodedata.normalize("NFKC", text).lower()
+    out: set[str] = set()
+    for run in _CJK_RUN.findall(s):
+        out |= {run[i : i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
+    for w in _WORD.findall(_CJK_RUN.sub(" ", s)):
+        if w not in _STOP:
+            out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
 
 
 def overlap(sentence: str, source: str) -> float:
-    """Share of the sentence's character bigrams found in the source (works for CJK and English)."""
-    sb = bigrams(sentence)
-    return len(sb & bigrams(source)) / len(sb) if sb else 0.0
+    """Share of the sentence's units (words; bigrams for CJK) found in the source."""
+    sb = units(sentence)
+    return len(sb & units(source)) / len(sb) if sb else 0.0
 
 
 def is_refusal(text: str, refusal: str) -> bool:
@@ -45,12 +66,19 @@ def verify(text: str, sources: Sequence[Chunk]) -> tuple[str, list[Citation]]:
     """Drop markers that point nowhere, attribute uncited answers, renumber in order of first use."""
     n_sources = len(sources)
 
-    def keep_valid(m: re.Match[str]) -> str:
+    def keep_supported(m: re.Match[str]) -> str:
         nums = [int(x) for x in re.split(r"\s*[,;]\s*", m.group(1))]
-        valid = [n for n in nums if 1 <= n <= n_sources]
-        return "".join(f"[{n}]" for n in dict.fromkeys(valid))
+        valid = [n for n in dict.fromkeys(nums) if 1 <= n <= n_sources]
+        claim = _claim_before(text, m.start())
+        if len(units(claim)) < MIN_CLAIM_UNITS:  # too short to judge: trust the model
+            return "".join(f"[{n}]" for n in valid)
+        scores = [overlap(claim, s.text) for s in sources]
+        kept = [n for n in valid if scores[n - 1] >= SUPPORT_THRESHOLD]
+        if not kept and scores and max(scores) >= ATTRIBUTION_THRESHOLD:
+            kept = [scores.index(max(scores)) + 1]
+        return "".join(f"[{n}]" for n in kept)
 
-    text = _MARKER.sub(keep_valid, text)
+    text = _SPACED_MARKER.sub(keep_supported, text)
     if not _MARKER.search(text):
         text = _attribute(text, sources)
 
@@ -75,6 +103,15 @@ def verify(text: str, sources: Sequence[Chunk]) -> tuple[str, list[Citation]]:
     return text.strip(), citations
 
 
+def _claim_before(text: str, end: int) -> str:
+    """The sentence a marker at `end` refers to: back to the previous sentence end (a marker right
+    after a full stop refers to the sentence it follows)."""
+    head = _MARKER.sub("", text[:end]).rstrip()
+    body = head.rstrip(".!?。！？;；")
+    cut = max((m.end() for m in _CLAIM_END.finditer(body)), default=0)
+    return body[cut:].strip()
+
+
 def _attribute(text: str, sources: Sequence[Chunk]) -> str:
     out, pos = [], 0
     for m in _SENTENCE.finditer(text):
@@ -96,14 +133,16 @@ def best_snippet(answer: str, source: str, width: int = 320) -> str:
     sentences = [m.group(0).strip() for m in _SENTENCE.finditer(source) if m.group(0).strip()]
     if not sentences:
         return source[:width]
-    ab = bigrams(answer)
-    best = max(range(len(sentences)), key=lambda i: len(bigrams(sentences[i]) & ab))
+    ab = units(answer)
+    best = max(range(len(sentences)), key=lambda i: len(units(sentences[i]) & ab))
     snippet = sentences[best]
     i, j = best, best
-    while len(snippet) < width and (i > 0 or j < len(sentences) - 1):
-        if j < len(sentences) - 1:
-            j += 1
-        elif i > 0:
-            i -= 1
+    while len(snippet) < width:
+        # Grow around the best sentence only while it fits: the cut below must never lose it.
+        grown = ([(i, j + 1)] if j < len(sentences) - 1 else []) + ([(i - 1, j)] if i > 0 else [])
+        fits = [(a, b) for a, b in grown if len(" ".join(sentences[a : b + 1])) <= width + 80]
+        if not fits:
+            break
+        i, j = fits[0]
         snippet = " ".join(sentences[i : j + 1])
     return snippet if len(snippet) <= width + 80 else snippet[: width + 80] + "…"

@@ -39,7 +39,7 @@ def source_header(n: int, chunk: Chunk) -> str:
 def select_sources(
     chunks: Sequence[Chunk], count_tokens: Callable[[str], int], *, max_sources: int, budget: int
 ) -> list[Chunk]:
-    """The best few passages that fit the token budget; the last one is cut rather than dropped."""
+    """The best few passages that fit the token budget; a best passage too long alone is cut, not dropped."""
     chosen: list[Chunk] = []
     used = 0
     for chunk in chunks[:max_sources]:
@@ -47,18 +47,22 @@ def select_sources(
         if used + cost > budget:
             room = budget - used - 16
             if room > 40 and not chosen:
-                # Even the best passage is too long: keep its start (chars ≈ tokens × 3 for safety).
-                chosen.append(_truncate(chunk, room * 3))
+                # Even the best passage is too long: keep the start that fits.
+                chosen.append(_truncate(chunk, room, count_tokens))
             break
         chosen.append(chunk)
         used += cost
     return chosen
 
 
-def _truncate(chunk: Chunk, chars: int) -> Chunk:
+def _truncate(chunk: Chunk, tokens: int, count_tokens: Callable[[str], int]) -> Chunk:
     from dataclasses import replace
 
-    return replace(chunk, text=chunk.text[:chars])
+    # Start at ~4 characters a token and shrink: a fixed ratio overshoots 3x on CJK (a token a character).
+    text = chunk.text[: tokens * 4]
+    while text and count_tokens(text) > tokens:
+        text = text[: int(len(text) * 0.85)]
+    return replace(chunk, text=text)
 
 
 def build_messages(question: str, sources: Sequence[Chunk], refusal: str) -> list[Message]:

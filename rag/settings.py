@@ -66,14 +66,14 @@ class Settings(BaseSettings):
     llm_base_url: str = "http://127.0.0.1:8080/v1"
     llm_api_key: str = "none"
     context_tokens: int = 4096
-    max_new_tokens: int = 256
+    max_new_tokens: int = 160  # answers are one to three sentences
     temperature: float = 0.1
     top_p: float = 0.9
     repeat_penalty: float = 1.1
     llm_threads: int = 1  # generation threads: 1 beats 2 when the other core is busy
     llm_batch_threads: int = 2  # prompt processing still uses both cores
-    answer_sources: int = 4  # passages put in front of the model
-    source_tokens: int = 900  # token budget for those passages
+    answer_sources: int = 3  # passages put in front of the model: on CPU the prompt dominates the time
+    source_tokens: int = 600  # token budget for those passages
     history_tokens: int = 400
     # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
     refusal_threshold: float = 0.25  # best cosine similarity of question and passage

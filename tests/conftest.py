@@ -12,9 +12,9 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
-from rag.embeddings import SentenceTransformerEmbedder  # noqa: E402
-from rag.index import Index  # noqa: E402
-from rag.settings import PROJECT_ROOT, Settings  # noqa: E402
+from rag.embeddings import SentenceTransformerEmbedder
+from rag.index import Index
+from rag.settings import PROJECT_ROOT, Settings
 
 SHARED = PROJECT_ROOT.parent / "shared" / "eval"
 SAMPLES = PROJECT_ROOT / "data" / "docs"
