@@ -1,4 +1,4 @@
-"""The engine as LangChain runnables, for tools that compose chains (LCEL), not the deprecated RetrievalQA.
+"""The engine as LangChain runnables, for tools that compose chains with LCEL.
 
 `answer_runnable(engine).invoke({"question": ...})` returns the `Answer`; `.stream(...)` yields the text
 pieces and then the `Answer`: the same `Engine.ask_stream` as the page and `rag.ask()`, with its refusal gate

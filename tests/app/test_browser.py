@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from rag.settings import PROJECT_ROOT
+from tests.processes import stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -86,12 +87,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         wait_healthy(url, proc)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=20)
         log.close()
         print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
 

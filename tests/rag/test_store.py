@@ -23,6 +23,7 @@ from rag.manifest import FileRecord
 from rag.retrieval import build_where
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store import ChromaStore, FingerprintMismatch, Metadata, open_store, where_all
+from tests.processes import stop
 
 CHROMA_CLI = PROJECT_ROOT / ".venv" / "bin" / "chroma"
 DIM = 8
@@ -65,12 +66,7 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
             time.sleep(0.2)
         yield port
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc, timeout=10)
         log.close()
 
 
