@@ -9,6 +9,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
+from rag.lexical import CJK_RANGES
 from rag.types import Chunk, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -23,7 +24,7 @@ ATTRIBUTION_THRESHOLD = 0.35
 SUPPORT_THRESHOLD = 0.2
 MIN_CLAIM_UNITS = 3
 _CLAIM_END = re.compile(r"[.!?。！？;；\n]")
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]+")
+_CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
