@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.parsers.base import Block, ParsedDoc, ParseError
+from rag.lexical import CJK_RANGES
 
 # pypdf logs every oddity of real-world files; the one-line reason per file is what admins need.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -56,13 +57,17 @@ def mixed_scripts(text: str) -> bool:
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# CJK text has no spaces, so a line break between two CJK characters is layout (a wrapped line, or
+# one character per line in vertical text), and kept it would split words for the lexical index.
+_CJK_CHAR = f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]"  # with CJK punctuation and full-width forms
+_CJK_WRAP = re.compile(f"(?<={_CJK_CHAR})\n(?={_CJK_CHAR})")
 
 
 def clean_page_text(text: str) -> str:
     # pdfium marks soft hyphens at line ends with control characters; NFKC unfolds ligatures.
     text = unicodedata.normalize("NFKC", _CONTROL.sub("", text))
     lines = [_WS.sub(" ", line).strip() for line in text.splitlines()]
-    return "\n".join(line for line in lines if line)
+    return _CJK_WRAP.sub("", "\n".join(line for line in lines if line))
 
 
 def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 
 from ingest.parsers import parse
-from ingest.parsers.pdf import garbled_share, mixed_scripts
+from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
 from tests.conftest import SAMPLES, SHARED, needs_shared
 
 
@@ -38,3 +38,8 @@ def test_garbled_detection() -> None:
     assert mixed_scripts("ୈೋ৚ҰߢͷදͷΘͨ͘͠ͱ͍ݱ৊ʹ" * 3)
     assert not mixed_scripts("北风机器人 Northwind Robotics 差旅报销制度 policy" * 2)
     assert not mixed_scripts("これは日本語のテキストです。漢字とひらがなとカタカナ。" * 2)
+
+
+def test_line_wraps_inside_cjk_text_are_joined() -> None:
+    assert clean_page_text("差旅报\n销制度。\n第二条") == "差旅报销制度。第二条"
+    assert clean_page_text("two\nlines 中\nEnglish") == "two\nlines 中\nEnglish"
