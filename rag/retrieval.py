@@ -82,10 +82,12 @@ class Retriever:
             return []
         self.index.check_query_embedder()
         embedder = self.index.embedder
-        q = embedder.embed_query(question)
         n = max(s.candidates, top_k)
+        # An English-only encoder maps a CJK question to noise: neither its ranks nor its similarity
+        # (0.56-0.71 even for unanswerable questions, measured) may count, so it is not asked at all.
         dense_weight = 0.0 if embedder.english_only and cjk_share(question) > 0.3 else s.dense_weight
-        dense = self.index.store.query(q, n, where) if dense_weight else []
+        q = embedder.embed_query(question) if dense_weight else None
+        dense = self.index.store.query(q, n, where) if q is not None else []
         allowed = set(self.index.store.ids(where)) if where else None
         lexical = self.index.lexical.search(question, n, allowed)
         fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
@@ -93,8 +95,8 @@ class Retriever:
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k + 5]
         return self._materialise(ranked, fused, q)[:top_k]
 
-    def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray) -> list[Chunk]:
-        got = self.index.store.get(ids=ids, embeddings=True)
+    def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray | None) -> list[Chunk]:
+        got = self.index.store.get(ids=ids, embeddings=q is not None)
         by_id = {cid: i for i, cid in enumerate(got.ids)}
         out = []
         for cid in ids:
@@ -102,7 +104,7 @@ class Retriever:
             if i is None or not self.index.is_current(got.metadatas[i]):
                 continue
             meta = got.metadatas[i]
-            sim = float(np.dot(got.embeddings[i], q)) if got.embeddings is not None else 0.0
+            sim = float(np.dot(got.embeddings[i], q)) if q is not None and got.embeddings is not None else 0.0
             page = meta.get("page")
             out.append(
                 Chunk(

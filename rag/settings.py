@@ -76,8 +76,9 @@ class Settings(BaseSettings):
     source_tokens: int = 600  # token budget for those passages
     history_tokens: int = 400
     # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
-    refusal_threshold: float = 0.25  # best cosine similarity of question and passage
-    refusal_coverage: float = 0.6  # best share of the question's content words found in one passage
+    # Calibrated with benchmarks/refusal_calibration.py (benchmarks/RESULTS.md, 2026-11-28).
+    refusal_threshold: float = 0.35  # best cosine similarity of question and passage
+    refusal_coverage: float = 0.5  # best share of the question's content units (words; CJK bigrams) in one passage
     refusal_text: str = "I don't know: the documents do not say."
 
     @classmethod

@@ -15,7 +15,7 @@ class Chunk:
     page_end: int | None
     heading: str
     score: float  # fused rank score (higher is better)
-    similarity: float  # cosine similarity of the question and the chunk (for the refusal decision)
+    similarity: float  # question-chunk cosine, for the refusal gate; 0 when the encoder cannot read the question
     page_label: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,12 +103,27 @@ def _numbers(text: str) -> list[float]:
     return out
 
 
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty".split()
+)}
+_PUNCT = re.compile(r"[^\w\s]")
+
+
+def normalise(text: str) -> str:
+    """SQuAD's answer normalisation (case, punctuation, articles, spacing), and small number words as
+    digits: "six to nine percent" and "6 to 9 percent" are the same answer."""
+    words = _PUNCT.sub(" ", unicodedata.normalize("NFKC", text).lower()).split()
+    return " ".join(_NUMBER_WORDS.get(w, w) for w in words if w not in ("a", "an", "the"))
+
+
 def answer_correct(answer: str, golds: Sequence[str]) -> bool:
-    """Any gold span in the answer (case-insensitive); a numeric gold also matches a number within 1%."""
+    """Any gold span in the answer, both normalised; a numeric gold also matches a number within 1%."""
     low = answer.lower()
+    padded = f" {normalise(answer)} "
     for gold in golds:
         g = gold.strip().lower()
-        if g and g in low:
+        if g and (g in low or (normalise(g) and f" {normalise(g)} " in padded)):
             return True
         gold_nums = _numbers(gold)
         if len(gold_nums) == 1 and re.fullmatch(r"[\s$€£¥%()a-z.,\-\d]*", g):

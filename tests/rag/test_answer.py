@@ -127,6 +127,14 @@ def test_irrelevant_question_has_no_evidence_with_default_thresholds(kb: tuple[S
     assert answer.sources  # the near misses stay available for "you may want to look at"
 
 
+def test_unrelated_chinese_question_is_refused_by_the_gate(kb: tuple[Settings, Index]) -> None:
+    engine, _ = engine_with(kb)
+    question = "火山爆发时岩浆的温度是多少？"
+    assert not has_evidence(question, engine.retrieve(question), Settings())
+    question = "在一类城市出差，每晚的住宿标准是多少？"
+    assert has_evidence(question, engine.retrieve(question), Settings())
+
+
 def test_relevant_question_passes_the_gate(kb: tuple[Settings, Index]) -> None:
     engine, _ = engine_with(kb)
     chunks = engine.retrieve(LEAVE_Q)

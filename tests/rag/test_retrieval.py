@@ -83,6 +83,8 @@ def test_chinese_question_finds_the_chinese_policy(retriever: Retriever) -> None
     chunks = retriever.search("在一类城市出差，每晚的住宿标准是多少？", top_k=3)
     assert chunks[0].file == "policies/差旅报销制度.docx"
     assert any("600" in c.text for c in chunks)
+    # The English-only encoder cannot read the question: its similarity must not feed the refusal gate.
+    assert all(c.similarity == 0.0 for c in chunks)
 
 
 def test_empty_question_and_unknown_filter_return_nothing(retriever: Retriever) -> None:

@@ -145,6 +145,9 @@ def test_latency_percentiles() -> None:
         ("About 7 years.", ["seven years", "7 years"], True),  # any acceptable span
         ("Marek Novak approves it.", ["marek novak"], True),
         ("The CFO approves it.", ["Marek Novak"], False),
+        ("6 to 9 percent of GDP.", ["six to nine percent"], True),  # normalised: number words, punctuation
+        ("It was in the Eastern bloc.", ["the eastern-bloc"], True),
+        ("It has 12 parts.", ["two"], False),  # whole words only
         ("Revenue grew in 2023 and 2024.", ["2023 revenue was 12.4 billion and 2024 was 13.1"], False),
     ],
 )
