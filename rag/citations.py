@@ -14,7 +14,9 @@ from rag.types import Chunk, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _SPACED_MARKER = re.compile(r"\s*" + _MARKER.pattern)  # a dropped marker takes its leading space along
-_SENTENCE = re.compile(r"[^.!?。！？;；\n]+[.!?。！？;；]*")
+# A full stop ends a sentence only before a space or the end: not inside "3.5" or "i.e." (a marker
+# must never land inside a number).
+_SENTENCE = re.compile(r"(?:[^.!?。！？;；\n]|[.!?](?=[^\s.!?])|(?<=\b[A-Za-z])\.)+[.!?。！？;；]*")
 _THINK = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL)
 _REFUSAL_HINTS = ("i don't know", "i do not know", "do not contain", "don't contain", "does not say",
                   "do not say", "not mentioned", "no information", "不知道", "没有提到", "未提及")
@@ -23,7 +25,7 @@ ATTRIBUTION_THRESHOLD = 0.35
 # to the source it overlaps most, or loses the marker.
 SUPPORT_THRESHOLD = 0.2
 MIN_CLAIM_UNITS = 3
-_CLAIM_END = re.compile(r"[.!?。！？;；\n]")
+_CLAIM_END = re.compile(r"[.!?](?=\s|$)|[。！？;；\n]")
 _CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(

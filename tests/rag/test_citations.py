@@ -96,6 +96,13 @@ def test_uncited_answer_is_attributed_by_overlap() -> None:
     assert [c.file for c in cites] == [ROBOT.file, LEAVE.file]
 
 
+def test_attribution_never_splits_numbers_or_abbreviations() -> None:
+    answer = "The NR-200 runs 10.5 hours, i.e. on one battery charge, and carries 200 kg."
+    text, cites = verify(answer, SOURCES)
+    assert text == answer[:-1] + ".[1]"
+    assert [c.file for c in cites] == [ROBOT.file]
+
+
 def test_uncited_answer_without_overlap_gets_no_marker() -> None:
     answer = "Bananas grow well in humid tropical climates."
     assert max(overlap(answer, s.text) for s in SOURCES) < ATTRIBUTION_THRESHOLD
