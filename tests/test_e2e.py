@@ -17,6 +17,7 @@ import pytest
 import rag
 from ingest.sync import run_sync
 from rag.answer import Engine
+from rag.models import CATALOGUE
 from rag.settings import PROJECT_ROOT, Settings
 from rag.types import Answer
 
@@ -70,7 +71,7 @@ def test_answer_is_correct_and_cited(engine: Engine) -> None:
     assert not answer.refused, answer
     assert contains_gold(answer.text, ANSWERABLE), answer.text
     assert cites_gold(answer, ANSWERABLE), (answer.text, answer.citations)
-    assert answer.model == "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    assert answer.model == CATALOGUE[Settings().llm_model].filename
     assert set(answer.timings) == {"retrieve", "first_token", "total"}
     # Every marker in the text points at a listed citation.
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {c.n for c in answer.citations}

@@ -1,4 +1,4 @@
-"""The real thing: `streamlit run app/main.py` on a copy of the samples, the real 1.5B model, Chromium.
+"""The real thing: `streamlit run app/main.py` on a copy of the samples, the real default model, Chromium.
 
 Needs Debian's Chromium (`make browser`); the answer takes 10-60 s on a 2-core CPU.
 """

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 
 from rag.llm import LLM, GenerationConfig, Message, complete
+from rag.models import CATALOGUE
+from rag.settings import Settings
 
 BACKENDS = {"llama_cpp": "gguf_llm", "transformers": "tiny_hf_llm", "openai": "openai_llm"}
 REAL_MODELS = {"llama_cpp"}
@@ -54,7 +56,7 @@ def test_name_and_context_set(backend: tuple[str, LLM]) -> None:
     kind, llm = backend
     assert isinstance(llm.name, str) and llm.name
     assert isinstance(llm.context_tokens, int) and llm.context_tokens >= 512
-    expected = {"llama_cpp": "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf", "openai": "stub-model"}
+    expected = {"llama_cpp": CATALOGUE[Settings().llm_model].filename, "openai": "stub-model"}
     if kind in expected:
         assert llm.name == expected[kind]
 
