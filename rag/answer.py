@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.citations import is_refusal, strip_thinking, verify
 from rag.index import Index
-from rag.lexical import CJK_RANGES, tokenize
+from rag.lexical import CJK_RUN, tokenize
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
 from rag.prompting import build_messages, rewrite_messages, select_sources, trim_history
 from rag.retrieval import Filters, Retriever
@@ -38,7 +38,6 @@ def is_follow_up(question: str, history: Sequence[Message] | None) -> bool:
     return bool(_FOLLOW_UP_ZH.search(question)) or len(question.strip()) <= 6
 
 
-_CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 # Bigrams with these (question words, particles: 什么 哪 谁 的 是…) are in every Chinese question and
 # passage; counted, they let any passage cover half of any question (measured on CMRC).
 _ZH_FUNCTION_CHARS = frozenset("什么多少哪些里家儿位为怎样如何是否几个谁的是在了由有")
@@ -47,8 +46,8 @@ _ZH_FUNCTION_CHARS = frozenset("什么多少哪些里家儿位为怎样如何是
 def _units(text: str) -> set[str]:
     """Content words outside CJK; character bigrams inside, which do not depend on how jieba cuts a
     question versus a passage (bigrams refuse more unanswerables at fewer false refusals on CMRC)."""
-    bigrams = {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
-    return bigrams | set(tokenize(_CJK_RUN.sub(" ", text)))
+    bigrams = {run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)}
+    return bigrams | set(tokenize(CJK_RUN.sub(" ", text)))
 
 
 def coverage(question: str, text: str) -> float:

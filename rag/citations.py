@@ -9,7 +9,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from rag.lexical import CJK_RANGES
+from rag.lexical import CJK_RUN
 from rag.types import Chunk, Citation
 
 _MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -26,7 +26,6 @@ ATTRIBUTION_THRESHOLD = 0.35
 SUPPORT_THRESHOLD = 0.2
 MIN_CLAIM_UNITS = 3
 _CLAIM_END = re.compile(r"[.!?](?=\s|$)|[。！？;；\n]")
-_CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 _WORD = re.compile(r"[^\W_]+")
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were will with".split()
@@ -42,9 +41,9 @@ def units(text: str) -> set[str]:
     CJK runs. Character bigrams of English are no evidence: any sentence shares 30-60% with any passage."""
     s = unicodedata.normalize("NFKC", text).lower()
     out: set[str] = set()
-    for run in _CJK_RUN.findall(s):
+    for run in CJK_RUN.findall(s):
         out |= {run[i : i + 2] for i in range(len(run) - 1)} if len(run) > 1 else {run}
-    for w in _WORD.findall(_CJK_RUN.sub(" ", s)):
+    for w in _WORD.findall(CJK_RUN.sub(" ", s)):
         if w not in _STOP:
             out.add(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
     return out

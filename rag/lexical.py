@@ -19,6 +19,7 @@ import numpy as np
 
 CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
 CJK_RE = re.compile(f"[{CJK_RANGES}]")
+CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
 _TOKEN = re.compile(rf"[{CJK_RANGES}]+|\d+(?:[.,]\d+)*|[^\W\d_{CJK_RANGES}]+(?:'[^\W\d_]+)?")
 _STOP = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were will with "
