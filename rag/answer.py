@@ -43,11 +43,15 @@ def is_follow_up(question: str, history: Sequence[Message] | None) -> bool:
 _ZH_FUNCTION_CHARS = frozenset("什么多少哪些里家儿位为怎样如何是否几个谁的是在了由有")
 
 
+# Words a question has whatever it asks ("Who is our…?", "Can I…?"); as stemmed by tokenize().
+_QUESTION_STOP = frozenset(tokenize("i me my we us our you your can could should would may must there any"))
+
+
 def _units(text: str) -> set[str]:
     """Content words outside CJK; character bigrams inside, which do not depend on how jieba cuts a
     question versus a passage (bigrams refuse more unanswerables at fewer false refusals on CMRC)."""
     bigrams = {run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)}
-    return bigrams | set(tokenize(CJK_RUN.sub(" ", text)))
+    return bigrams | (set(tokenize(CJK_RUN.sub(" ", text))) - _QUESTION_STOP)
 
 
 def coverage(question: str, text: str) -> float:
