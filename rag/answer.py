@@ -10,9 +10,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from rag import citations
 from rag.citations import is_refusal, strip_thinking, verify
 from rag.index import Index
-from rag.lexical import CJK_RUN, tokenize
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
 from rag.prompting import build_messages, rewrite_messages, select_sources, trim_history
 from rag.retrieval import Filters, Retriever
@@ -40,25 +40,20 @@ def is_follow_up(question: str, history: Sequence[Message] | None) -> bool:
 
 # Bigrams with these (question words, particles: 什么 哪 谁 的 是…) are in every Chinese question and
 # passage; counted, they let any passage cover half of any question (measured on CMRC).
-_ZH_FUNCTION_CHARS = frozenset("什么多少哪些里家儿位为怎样如何是否几个谁的是在了由有")
-
-
-# Words a question has whatever it asks ("Who is our…?", "Can I…?"); as stemmed by tokenize().
-_QUESTION_STOP = frozenset(tokenize("i me my we us our you your can could should would may must there any"))
-
-
-def _units(text: str) -> set[str]:
-    """Content words outside CJK; character bigrams inside, which do not depend on how jieba cuts a
-    question versus a passage (bigrams refuse more unanswerables at fewer false refusals on CMRC)."""
-    bigrams = {run[i : i + 2] for run in CJK_RUN.findall(text) for i in range(len(run) - 1)}
-    return bigrams | (set(tokenize(CJK_RUN.sub(" ", text))) - _QUESTION_STOP)
+_ZH_FUNCTION_CHARS = frozenset("什么多少哪些里家儿位为怎样如何是否几个谁的在了由有")
+# Words a question has whatever it asks ("Who is our…?", "Can I…?").
+_QUESTION_STOP = frozenset(
+    "what which who whom whose when where why how did does do not i me my we us our you your can could should "
+    "would may must there any".split()
+)
 
 
 def coverage(question: str, text: str) -> float:
-    """Share of the question's content units present in a passage: the lexical side of the evidence."""
-    units = _units(question)
-    q = {u for u in units if not _ZH_FUNCTION_CHARS & set(u)} or units
-    return len(q & _units(text)) / len(q) if q else 0.0
+    """Share of the question's content units (words; character bigrams in CJK, which do not depend on
+    how a question and a passage are cut into words) present in a passage: the lexical evidence."""
+    units = citations.units(question)
+    q = {u for u in units if u not in _QUESTION_STOP and not _ZH_FUNCTION_CHARS & set(u)} or units
+    return len(q & citations.units(text)) / len(q) if q else 0.0
 
 
 def has_evidence(question: str, chunks: Sequence[Chunk], settings: Settings) -> bool:

@@ -123,7 +123,8 @@ def answer_correct(answer: str, golds: Sequence[str]) -> bool:
     padded = f" {normalise(answer)} "
     for gold in golds:
         g = gold.strip().lower()
-        if g and (g in low or (normalise(g) and f" {normalise(g)} " in padded)):
+        norm = normalise(g)
+        if g and (g in low or (norm and f" {norm} " in padded)):
             return True
         gold_nums = _numbers(gold)
         if len(gold_nums) == 1 and re.fullmatch(r"[\s$€£¥%()a-z.,\-\d]*", g):
