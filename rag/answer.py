@@ -12,9 +12,10 @@ from typing import Any
 
 from rag import citations
 from rag.citations import is_refusal, strip_thinking, verify
+from rag.focus import focus
 from rag.index import Index
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
-from rag.prompting import build_messages, rewrite_messages, select_sources, trim_history
+from rag.prompting import build_messages, rewrite_messages, trim_history
 from rag.retrieval import Filters, Retriever
 from rag.settings import Settings
 from rag.types import Answer, Chunk
@@ -149,8 +150,8 @@ class Engine:
             return
 
         llm = self.llm
-        budget = min(s.source_tokens, llm.context_tokens - s.max_new_tokens - 300)
-        sources = select_sources(chunks, llm.count_tokens, max_sources=s.answer_sources, budget=budget)
+        sources = focus(query, chunks[: s.answer_sources], llm.count_tokens, s.passage_tokens,
+                        keep=s.source_keep, budget=llm.context_tokens - s.max_new_tokens - 300)
         messages = build_messages(query, sources, s.refusal_text)
         raw: list[str] = []
         for piece in _visible(llm.stream(messages, generation_config(s, **generation))):

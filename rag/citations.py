@@ -49,6 +49,10 @@ def units(text: str) -> set[str]:
     return out
 
 
+def sentences(text: str) -> list[str]:
+    return [s for m in _SENTENCE.finditer(text) if (s := m.group(0).strip())]
+
+
 def overlap(sentence: str, source: str) -> float:
     """Share of the sentence's units (words; bigrams for CJK) found in the source."""
     sb = units(sentence)
@@ -132,19 +136,19 @@ def _attribute(text: str, sources: Sequence[Chunk]) -> str:
 
 def best_snippet(answer: str, source: str, width: int = 320) -> str:
     """The passage of the source that best supports the answer: its sentences with most overlap."""
-    sentences = [m.group(0).strip() for m in _SENTENCE.finditer(source) if m.group(0).strip()]
-    if not sentences:
+    parts = sentences(source)
+    if not parts:
         return source[:width]
     ab = units(answer)
-    best = max(range(len(sentences)), key=lambda i: len(units(sentences[i]) & ab))
-    snippet = sentences[best]
+    best = max(range(len(parts)), key=lambda i: len(units(parts[i]) & ab))
+    snippet = parts[best]
     i, j = best, best
     while len(snippet) < width:
         # Grow around the best sentence only while it fits: the cut below must never lose it.
-        grown = ([(i, j + 1)] if j < len(sentences) - 1 else []) + ([(i - 1, j)] if i > 0 else [])
-        fits = [(a, b) for a, b in grown if len(" ".join(sentences[a : b + 1])) <= width + 80]
+        grown = ([(i, j + 1)] if j < len(parts) - 1 else []) + ([(i - 1, j)] if i > 0 else [])
+        fits = [(a, b) for a, b in grown if len(" ".join(parts[a : b + 1])) <= width + 80]
         if not fits:
             break
         i, j = fits[0]
-        snippet = " ".join(sentences[i : j + 1])
+        snippet = " ".join(parts[i : j + 1])
     return snippet if len(snippet) <= width + 80 else snippet[: width + 80] + "…"

@@ -1,4 +1,4 @@
-"""Numbered sources and the question into chat messages that fit the model's context window.
+"""Numbered sources and the question into chat messages; recent history trimmed to a token budget.
 
 The system prompt is fixed text placed first, so llama.cpp reuses its evaluated prefix across questions.
 The citation example says [n], not a number: a literal "[2]" biases small models to cite [2] (measured).
@@ -14,10 +14,10 @@ Message = dict[str, str]
 
 SYSTEM = (
     "You answer questions about a company's documents using ONLY the numbered sources given with the "
-    "question. Answer in one to three short sentences, in the language of the question. After each fact, "
-    "cite the source it comes from with its number in square brackets, like [n]. Never use outside "
-    "knowledge. If the sources do not contain the answer, reply with exactly this sentence and nothing "
-    "else: {refusal}"
+    "question. Answer briefly, in the language of the question: start with the answer itself, in at "
+    "most three short sentences. After each fact, cite the source it comes from with its number in "
+    "square brackets, like [n], and say nothing else about the sources. Never use outside knowledge. "
+    "If the sources do not contain the answer, reply with exactly this sentence and nothing else: {refusal}"
 )
 
 REWRITE = (
@@ -34,35 +34,6 @@ def source_header(n: int, chunk: Chunk) -> str:
     if chunk.heading:
         where.append(f"section: {chunk.heading}")
     return f"[{n}] ({', '.join(where)})"
-
-
-def select_sources(
-    chunks: Sequence[Chunk], count_tokens: Callable[[str], int], *, max_sources: int, budget: int
-) -> list[Chunk]:
-    """The best few passages that fit the token budget; a best passage too long alone is cut, not dropped."""
-    chosen: list[Chunk] = []
-    used = 0
-    for chunk in chunks[:max_sources]:
-        cost = count_tokens(chunk.text) + 16
-        if used + cost > budget:
-            room = budget - used - 16
-            if room > 40 and not chosen:
-                # Even the best passage is too long: keep the start that fits.
-                chosen.append(_truncate(chunk, room, count_tokens))
-            break
-        chosen.append(chunk)
-        used += cost
-    return chosen
-
-
-def _truncate(chunk: Chunk, tokens: int, count_tokens: Callable[[str], int]) -> Chunk:
-    from dataclasses import replace
-
-    # Start at ~4 characters a token and shrink: a fixed ratio overshoots 3x on CJK (a token a character).
-    text = chunk.text[: tokens * 4]
-    while text and count_tokens(text) > tokens:
-        text = text[: int(len(text) * 0.85)]
-    return replace(chunk, text=text)
 
 
 def build_messages(question: str, sources: Sequence[Chunk], refusal: str) -> list[Message]:

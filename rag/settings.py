@@ -70,10 +70,16 @@ class Settings(BaseSettings):
     temperature: float = 0.1
     top_p: float = 0.9
     repeat_penalty: float = 1.1
-    llm_threads: int = 1  # generation threads: 1 beats 2 when the other core is busy
+    # Generation threads: on an idle 2-core machine 2 threads generate 12.8 tokens/s, 1 thread 6.9
+    # (1.5B, measured); 1 can win only when another process keeps the second core busy.
+    llm_threads: int = 2
     llm_batch_threads: int = 2  # prompt processing still uses both cores
-    answer_sources: int = 3  # passages put in front of the model: on CPU the prompt dominates the time
-    source_tokens: int = 600  # token budget for those passages
+    # Passages put in front of the model, at most; on CPU reading the prompt dominates the time, so each
+    # is cut to its sentences nearest the question, and one matching less than `source_keep` times as
+    # well as the best is left out (rag/focus.py; figures in benchmarks/RESULTS.md).
+    answer_sources: int = 3
+    passage_tokens: int = 100
+    source_keep: float = 0.5
     history_tokens: int = 400
     # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
     # Calibrated with benchmarks/refusal_calibration.py (benchmarks/RESULTS.md, 2026-11-28).

@@ -6,25 +6,10 @@ import re
 
 import pytest
 
-from rag.prompting import build_messages, rewrite_messages, select_sources, trim_history
-from rag.types import Chunk
+from rag.prompting import build_messages, rewrite_messages, trim_history
+from tests.rag.chunks import chunk, words
 
 REFUSAL = "I don't know: the documents do not say."
-
-
-def words(text: str) -> int:
-    """A simple, exact token counter: one token per word, one per CJK character."""
-    return len(re.findall(r"[\u3400-\u9fff]|[^\s\u3400-\u9fff]+", text))
-
-
-def chunk(n: int, text: str, *, file: str = "doc.pdf", page: int | None = 1, page_end: int | None = None,
-          heading: str = "") -> Chunk:
-    return Chunk(id=f"c{n}", text=text, file=file, page=page, page_end=page_end or page, heading=heading,
-                 score=1.0 / n, similarity=0.5)
-
-
-def cost(c: Chunk) -> int:
-    return words(c.text) + 16  # select_sources' per-source overhead for the header
 
 
 def test_build_messages_numbers_sources_with_location() -> None:
@@ -56,41 +41,6 @@ def test_system_prompt_is_the_same_for_every_question() -> None:
     a = build_messages("q1", [chunk(1, "alpha")], REFUSAL)[0]
     b = build_messages("q2", [chunk(1, "beta"), chunk(2, "gamma")], REFUSAL)[0]
     assert a == b
-
-
-def test_select_sources_respects_max_sources() -> None:
-    chunks = [chunk(i, f"passage number {i} with a few words") for i in range(1, 8)]
-    chosen = select_sources(chunks, words, max_sources=3, budget=10_000)
-    assert [c.id for c in chosen] == ["c1", "c2", "c3"]
-
-
-def test_select_sources_fits_the_budget_in_rank_order() -> None:
-    chunks = [chunk(i, " ".join(["word"] * 50)) for i in range(1, 6)]  # 66 tokens each with overhead
-    chosen = select_sources(chunks, words, max_sources=5, budget=200)
-    assert [c.id for c in chosen] == ["c1", "c2", "c3"]
-    assert sum(cost(c) for c in chosen) <= 200
-    assert all(c.text == chunks[0].text for c in chosen)  # whole passages, not cut
-
-
-def test_select_sources_cuts_an_oversized_best_passage_to_fit() -> None:
-    long = chunk(1, " ".join(f"w{i}" for i in range(500)))
-    chosen = select_sources([long, chunk(2, "short")], words, max_sources=4, budget=120)
-    assert len(chosen) == 1 and chosen[0].id == "c1"
-    assert long.text.startswith(chosen[0].text) and words(chosen[0].text) > 40
-    assert cost(chosen[0]) <= 120
-
-
-def test_select_sources_cuts_cjk_to_fit_too() -> None:
-    # One token per character: a characters-per-token guess made for English would overshoot.
-    long = chunk(1, "出差住宿标准按城市类别执行。" * 60)
-    chosen = select_sources([long], words, max_sources=4, budget=100)
-    assert len(chosen) == 1 and long.text.startswith(chosen[0].text)
-    assert words(chosen[0].text) > 40 and cost(chosen[0]) <= 100
-
-
-def test_select_sources_with_no_room_returns_nothing() -> None:
-    assert select_sources([chunk(1, " ".join(["x"] * 100))], words, max_sources=4, budget=50) == []
-    assert select_sources([], words, max_sources=4, budget=500) == []
 
 
 def test_trim_history_keeps_the_most_recent_turns_within_budget() -> None:
