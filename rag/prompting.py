@@ -14,10 +14,10 @@ Message = dict[str, str]
 
 SYSTEM = (
     "You answer questions about a company's documents using ONLY the numbered sources given with the "
-    "question. Answer briefly, in the language of the question: start with the answer itself, in at "
-    "most three short sentences. After each fact, cite the source it comes from with its number in "
-    "square brackets, like [n], and say nothing else about the sources. Never use outside knowledge. "
-    "If the sources do not contain the answer, reply with exactly this sentence and nothing else: {refusal}"
+    "question. Answer briefly, in the language of the question: start with the answer itself, do not "
+    "repeat the question, and use at most three short sentences. After each fact, cite the source it "
+    "comes from with its number in square brackets, like [n]. Never use outside knowledge. If the "
+    "sources do not contain the answer, reply with exactly this sentence and nothing else: {refusal}"
 )
 
 REWRITE = (

@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # is cut to its sentences nearest the question, and one matching less than `source_keep` times as
     # well as the best is left out (rag/focus.py; figures in benchmarks/RESULTS.md).
     answer_sources: int = 3
-    passage_tokens: int = 100
+    passage_tokens: int = 120
     source_keep: float = 0.5
     history_tokens: int = 400
     # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
