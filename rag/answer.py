@@ -151,7 +151,9 @@ class Engine:
 
         llm = self.llm
         sources = focus(query, chunks[: s.answer_sources], llm.count_tokens, s.passage_tokens,
-                        keep=s.source_keep, budget=llm.context_tokens - s.max_new_tokens - 300)
+                        keep=s.source_keep, budget=llm.context_tokens - s.max_new_tokens - 300,
+                        similarity=self.retriever.similarity_to(query) if s.focus_dense_weight else None,
+                        dense_weight=s.focus_dense_weight)
         messages = build_messages(query, sources, s.refusal_text)
         raw: list[str] = []
         for piece in _visible(llm.stream(messages, generation_config(s, **generation))):

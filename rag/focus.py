@@ -26,13 +26,22 @@ def focus(
     *,
     keep: float = 0.5,
     budget: int | None = None,
+    similarity: Callable[[list[str]], Sequence[float]] | None = None,
+    dense_weight: float = 0.5,
 ) -> list[Chunk]:
     """The chunks that match at least `keep` times as well as the best one, in their order, each cut to
     its sentences nearest the question: `passage_tokens` each (a short one leaves its rest to the next),
-    `budget` in all."""
+    `budget` in all. A sentence's match is its share of the best word score plus `dense_weight` times
+    its cosine to the question (`similarity`, when the encoder can read the question): meaning finds
+    the answer put in other words ("transatlantic" for "across the Atlantic")."""
     split = [sentences(c.text) or [c.text] for c in chunks]
-    weights = _unit_weights(question, [s for parts in split for s in parts])
-    scores = [[sum(w for u, w in weights.items() if u in units(s)) for s in parts] for parts in split]
+    flat = [s for parts in split for s in parts]
+    weights = _unit_weights(question, flat)
+    lexical = [sum(w for u, w in weights.items() if u in units(s)) for s in flat]
+    top = max(lexical, default=0.0) or 1.0
+    dense = similarity(flat) if similarity and flat else [0.0] * len(flat)
+    combined = iter([lex / top + dense_weight * d for lex, d in zip(lexical, dense, strict=True)])
+    scores = [[next(combined) for _ in parts] for parts in split]
     best = [max(s) for s in scores]
     kept = [i for i, b in enumerate(best) if b >= keep * max(best)]
     left = passage_tokens * len(kept) if budget is None else min(budget, passage_tokens * len(kept))

@@ -5,7 +5,7 @@ Filters are evaluated by Chroma for both sides, so the two can never disagree on
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -94,6 +94,14 @@ class Retriever:
         # A few spares: chunks of a version being replaced right now are dropped below.
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k + 5]
         return self._materialise(ranked, fused, q)[:top_k]
+
+    def similarity_to(self, question: str) -> Callable[[list[str]], list[float]] | None:
+        """Cosines of texts to the question, or None where the encoder cannot read it."""
+        embedder = self.index.embedder
+        if embedder.english_only and cjk_share(question) > 0.3:
+            return None
+        q = embedder.embed_query(question)
+        return lambda texts: (embedder.embed_documents(texts) @ q).tolist()
 
     def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray | None) -> list[Chunk]:
         got = self.index.store.get(ids=ids, embeddings=q is not None)

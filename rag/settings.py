@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     answer_sources: int = 3
     passage_tokens: int = 120
     source_keep: float = 0.5
+    # Weight of a sentence's cosine to the question beside its word match when passages are cut (0: words only).
+    focus_dense_weight: float = 0.5
     history_tokens: int = 400
     # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
     # Calibrated with benchmarks/refusal_calibration.py (benchmarks/RESULTS.md, 2026-11-28).

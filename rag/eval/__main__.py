@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     result["settings"] = {k: v for k, v in settings.model_dump(mode="json").items()
                           if k in ("embed_model", "chunk_tokens", "chunk_overlap", "candidates", "rrf_k",
                                    "dense_weight", "lexical_weight", "llm_model", "answer_sources",
-                                   "passage_tokens", "source_keep", "refusal_threshold", "refusal_coverage")}
+                                   "passage_tokens", "source_keep", "focus_dense_weight",
+                                   "refusal_threshold", "refusal_coverage")}
     print_table(result)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -78,3 +78,17 @@ def test_a_single_sentence_longer_than_the_budget_is_cut_to_fit() -> None:
 
 def test_no_sources_gives_no_sources() -> None:
     assert focus("anything?", [], words, 100) == []
+
+
+def test_meaning_finds_the_answer_put_in_other_words() -> None:
+    # No word of the answer sentence is in the question; the filler shares "first" and "Atlantic".
+    answer = "Marconi made the first transatlantic wireless transmission in 1901."
+    decoys = [f"The first Atlantic storm of season {i} was mild." for i in range(8)]
+    long = chunk(1, " ".join([*decoys[:4], answer, *decoys[4:]]))
+    question = "Who sent radio waves over the ocean?"
+
+    def similarity(texts: list[str]) -> list[float]:
+        return [0.8 if "Marconi" in t else 0.1 for t in texts]
+
+    assert answer not in focus(question, [long], words, 15)[0].text
+    assert answer in focus(question, [long], words, 15, similarity=similarity)[0].text

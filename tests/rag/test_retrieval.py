@@ -223,3 +223,12 @@ def test_langchain_retriever_adapter(retriever: Retriever) -> None:
     policy_docs = scoped.invoke("How long must Confidential information be retained?")
     assert policy_docs and all(d.metadata["file"].startswith("policies/") for d in policy_docs)
     assert policy_docs[0].metadata["page"] is None
+
+
+def test_similarity_to_ranks_a_paraphrase_and_skips_what_the_encoder_cannot_read(retriever: Retriever) -> None:
+    similarity = retriever.similarity_to("Who first sent radio waves across the Atlantic?")
+    assert similarity is not None
+    answer, other = similarity(["Marconi made the first transatlantic wireless transmission in 1901.",
+                                "The first bridge across the river opened in 1901."])
+    assert answer > other
+    assert retriever.similarity_to("年假有多少天？") is None  # English-only encoder, Chinese question
