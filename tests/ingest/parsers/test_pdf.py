@@ -3,8 +3,8 @@ from __future__ import annotations
 import json
 
 from ingest.parsers import parse
-from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
 from ingest.parsers.base import Block
+from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
 from tests.conftest import SAMPLES, SHARED, needs_shared
 
 
