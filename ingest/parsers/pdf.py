@@ -1,4 +1,4 @@
-"""PDF → one block per page with its 1-based physical page number and printed page label.
+"""PDF → blocks per page with its 1-based physical page number, printed page label and headings.
 
 pypdf opens, decrypts and classifies the file (its errors name what is wrong) and reads page labels;
 the page text comes from pdfium, about 20x faster than pypdf's content-stream interpreter, which
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.parsers.base import Block, ParsedDoc, ParseError
+from ingest.parsers.pdf_titles import page_sections
 from rag.lexical import CJK_RANGES
 
 # pypdf logs every oddity of real-world files; the one-line reason per file is what admins need.
@@ -111,6 +112,9 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
             continue
         label = labels[i] if i < len(labels) else None
         doc.blocks.append(Block(text=text, page=i + 1, page_label=label if label != str(i + 1) else None))
+    doc.blocks = [Block(text=text, page=b.page, page_label=b.page_label, headings=headings)
+                  for b, sections in zip(doc.blocks, page_sections([b.text for b in doc.blocks]), strict=True)
+                  for headings, text in sections]
     if failed_pages == n_pages:
         raise ParseError("corrupt PDF: no page could be read")
     if not doc.blocks:
