@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # is cut to its sentences nearest the question, and one matching less than `source_keep` times as
     # well as the best is left out (rag/focus.py; figures in benchmarks/RESULTS.md).
     answer_sources: int = 3
-    passage_tokens: int = 120
+    passage_tokens: int = 140
     source_keep: float = 0.5
     # Weight of a sentence's cosine to the question beside its word match when passages are cut (0: words only).
     focus_dense_weight: float = 0.5
