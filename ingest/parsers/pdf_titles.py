@@ -5,7 +5,7 @@ OF CASH FLOWS", "Consolidated Balance Sheets"). The page's later chunks, rows of
 what table they belong to; with the title in their context the encoder and the lexical index know,
 and a citation names the section.
 - A title is a short line in upper or title case. The page's title is the title lines above its first
-  line of body text; lines at the top of many pages ("Table of Contents", a running header) are not.
+  line of body text; lines at the top of many pages ("Table of Contents", a running header) are not, and are left out.
 - Further down, a title line followed by a line of prose starts a new section of the page. One followed
   by more short lines is more likely a table's row label ("Total Current Assets").
 """
@@ -57,14 +57,17 @@ def page_sections(pages: Sequence[str]) -> list[list[Section]]:
     lines = [[ln.strip() for ln in text.splitlines() if ln.strip()] for text in pages]
     seen = Counter(ln for page in lines for ln in set(page[:_TOP_LINES]))
     running = {ln for ln, n in seen.items() if n >= 3 and n > _RUNNING_SHARE * len(pages)}
-    return [_sections(page, running) for page in lines]
+    # A running header says nothing of its page, and its words ("Employee Handbook") would let any page
+    # seem to cover a question to the refusal gate: it is left out of the text of a page that has more.
+    kept = [[ln for i, ln in enumerate(page) if i >= _TOP_LINES or ln not in running] for page in lines]
+    return [_sections(mine or page) for mine, page in zip(kept, lines, strict=True)]
 
 
-def _sections(lines: Sequence[str], running: set[str]) -> list[Section]:
+def _sections(lines: Sequence[str]) -> list[Section]:
     title: list[str] = []
     start = 0
     for i, line in enumerate(lines[:_TOP_LINES]):
-        if line in running or not any(c.isalpha() for c in line):  # a running header, a page number
+        if not any(c.isalpha() for c in line):  # a page number
             continue
         if not is_title(line) or len(title) == _MAX_TITLES:
             break
