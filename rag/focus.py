@@ -2,10 +2,10 @@
 
 On CPU the prompt is the cost (the 1.5B model reads ~36 prompt tokens/s here): three whole passages
 take ~13 s before the first token. A question shares its rarer words with the sentence that answers
-it, so each passage keeps its best-matching sentences and their neighbours, and a passage whose best
-sentence matches less than half as well as another passage's is left out (measured on 200 XQuAD
-questions: the gold answer stays in front of the model for 184, as with the three whole passages, in
-241 prompt tokens instead of 342).
+it, or its meaning, so each passage keeps its best-matching sentences and their neighbours, and a
+passage whose best sentence matches less than half as well as another passage's is left out (figures
+in benchmarks/RESULTS.md: on 200 XQuAD questions the gold answer stays in front of the model for 192 in
+about half the tokens of the whole passages).
 """
 
 from __future__ import annotations

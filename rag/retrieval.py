@@ -83,9 +83,7 @@ class Retriever:
         self.index.check_query_embedder()
         embedder = self.index.embedder
         n = max(s.candidates, top_k)
-        # An English-only encoder maps a CJK question to noise: neither its ranks nor its similarity
-        # (0.56-0.71 even for unanswerable questions, measured) may count, so it is not asked at all.
-        dense_weight = 0.0 if embedder.english_only and cjk_share(question) > 0.3 else s.dense_weight
+        dense_weight = s.dense_weight if self.reads(question) else 0.0
         q = embedder.embed_query(question) if dense_weight else None
         dense = self.index.store.query(q, n, where) if q is not None else []
         allowed = set(self.index.store.ids(where)) if where else None
@@ -95,11 +93,16 @@ class Retriever:
         ranked = sorted(fused, key=fused.__getitem__, reverse=True)[: top_k + 5]
         return self._materialise(ranked, fused, q)[:top_k]
 
+    def reads(self, question: str) -> bool:
+        """An English-only encoder maps a CJK question to noise: neither its ranks nor its similarity
+        (0.56-0.71 even for unanswerable questions, measured) may count, so it is not asked at all."""
+        return not (self.index.embedder.english_only and cjk_share(question) > 0.3)
+
     def similarity_to(self, question: str) -> Callable[[list[str]], list[float]] | None:
         """Cosines of texts to the question, or None where the encoder cannot read it."""
-        embedder = self.index.embedder
-        if embedder.english_only and cjk_share(question) > 0.3:
+        if not self.reads(question):
             return None
+        embedder = self.index.embedder
         q = embedder.embed_query(question)
         return lambda texts: (embedder.embed_documents(texts) @ q).tolist()
 
