@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
     from rag.embeddings import Embedder
 
-CHUNKER_VERSION = 2  # 2: PDF chunks carry page titles and section headings
+CHUNKER_VERSION = 3  # 2: PDF chunks carry page titles and section headings; 3: titles with a legal form ("plc")
 
 
 def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:

@@ -40,7 +40,13 @@ def is_title(line: str) -> bool:
     if line[-1] in ".:;,?!":
         return False
     major = [w for w in words if w[0].isalpha() and w.lower() not in _MINOR]
-    return bool(major) and all(w[0].isupper() for w in major)
+    lower = sum(1 for w in major if not w[0].isupper())
+    if lower == 0:
+        return bool(major)
+    # One lower-case word inside a name is a legal form ("Amcor plc and Subsidiaries"); a table row
+    # has figures, and a line of prose cut short starts or ends in lower case.
+    return (lower == 1 and len(major) >= 3 and words[0][0].isupper() and words[-1][0].isupper()
+            and not any(c.isdigit() for c in line))
 
 
 def _letter_share(line: str) -> float:

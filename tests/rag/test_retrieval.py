@@ -79,6 +79,25 @@ def test_gold_file_and_page_in_top_3(retriever: Retriever, q: dict[str, Any]) ->
     assert scores == sorted(scores, reverse=True)
 
 
+def test_past_what_the_model_reads_each_result_is_a_new_page(corpus: tuple[Settings, Index]) -> None:
+    settings, index = corpus
+    spread = Retriever(index, settings.model_copy(update={"answer_sources": 2}))
+    plain = Retriever(index, settings.model_copy(update={"answer_sources": 99}))
+    changed = 0
+    for q in QUESTIONS:
+        ranked = plain.search(q["question"], top_k=60)
+        pages = {(c.file, c.page) for c in ranked[:2]}
+        expected, waiting = ranked[:2], []
+        for c in ranked[2:]:
+            page = (c.file, c.page) if c.page is not None else c.id
+            (waiting if page in pages else expected).append(c)
+            pages.add(page)
+        got = spread.search(q["question"], top_k=6)
+        assert [c.id for c in got] == [c.id for c in (expected + waiting)[:6]], q["question"]
+        changed += [c.id for c in got] != [c.id for c in ranked[:6]]
+    assert changed  # the sample PDFs' pages hold several chunks each: some rankings repeat a page
+
+
 def test_chinese_question_finds_the_chinese_policy(retriever: Retriever) -> None:
     chunks = retriever.search("在一类城市出差，每晚的住宿标准是多少？", top_k=3)
     assert chunks[0].file == "policies/差旅报销制度.docx"

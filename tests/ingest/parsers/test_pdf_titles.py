@@ -25,6 +25,9 @@ def test_titles_are_short_upper_or_title_case_latin_lines() -> None:
     assert is_title("CONSOLIDATED STATEMENTS OF CASH FLOWS")
     assert is_title("Consolidated Statements of Cash Flows")
     assert is_title("3. Leave")
+    assert is_title("Amcor plc and Subsidiaries")  # a legal form in lower case
+    assert not is_title("Less: Reinsurance recoverables 8 10 5")  # a table row
+    assert not is_title("meeting, the Delaware Court of Chancery")  # prose cut by the line end
     assert not is_title("Net sales increased 31% in 2017 compared to the prior year.")
     assert not is_title("(in millions)")
     assert not is_title("Net income $ 596 $ 2,371 $ 3,033")
