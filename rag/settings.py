@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     # Passages put in front of the model, at most; on CPU reading the prompt dominates the time, so each
     # is cut to its sentences nearest the question, and one matching less than `source_keep` times as
     # well as the best is left out (rag/focus.py; figures in benchmarks/RESULTS.md).
-    answer_sources: int = 3
+    answer_sources: int = 3  # also where retrieval starts to prefer pages not yet listed
     passage_tokens: int = 140
     source_keep: float = 0.5
     # Weight of a sentence's cosine to the question beside its word match when passages are cut (0: words only).

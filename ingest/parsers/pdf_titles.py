@@ -4,9 +4,10 @@ A PDF has no heading styles, but report pages often open with their title ("CONS
 OF CASH FLOWS", "Consolidated Balance Sheets"). The page's later chunks, rows of a table, do not say
 what table they belong to; with the title in their context the encoder and the lexical index know,
 and a citation names the section.
-- A title is a short line in upper or title case. The page's title is the title lines above its first
-  line of body text; lines at the top of many pages ("Table of Contents", a running header) are not
-  titles, and are left out of the text.
+- A title is a short line in upper or title case (one lower-case word allowed in a name: "Amcor plc
+  and Subsidiaries"). The page's title is the title lines above its first line of body text; lines
+  at the top of many pages ("Table of Contents", a running header) are not titles, and are left out
+  of the text.
 - Further down, a title line followed by a line of prose starts a new section of the page. One followed
   by more short lines is more likely a table's row label ("Total Current Assets").
 """
