@@ -1,4 +1,4 @@
-"""Admin part (only with RAG_ADMIN=1): upload PDF/Word files into the docs folder and sync the store."""
+"""Admin part (only with the `admin` setting, RAG_ADMIN=1): upload files into the docs folder and sync."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import streamlit as st
 
 from app.engine import exclusive
 from app.text import escape_md
-from app.uploads import UploadRejected, admin_enabled, folders, max_upload_mb, save_upload
-from rag.lock import holder
+from app.uploads import UploadRejected, folders, save_upload
+from rag.store.lock import holder
 
 if TYPE_CHECKING:
     from streamlit.delta_generator import DeltaGenerator
 
     from ingest.sync import SyncReport
-    from rag.answer import Engine
-    from rag.manifest import Manifest
+    from rag.engine import Engine
+    from rag.store.catalog import Manifest
 
 _RESULT = "admin_result"
 _UPLOADER = "admin_uploader_generation"
@@ -35,7 +35,7 @@ class AdminResult:
 
 
 def render(engine: Engine) -> None:
-    if not admin_enabled():
+    if not engine.settings.app.admin:
         return
     with st.sidebar.expander("Admin: add documents", icon=":material/upload_file:"):
         panel(engine)
@@ -43,15 +43,15 @@ def render(engine: Engine) -> None:
 
 def panel(engine: Engine) -> None:
     s = engine.settings
-    limit = max_upload_mb()
-    running = holder(s.store_path)
+    limit = s.app.upload_max_mb
+    running = holder(s.store.path)
     if running:
         st.warning(f"An ingest is running: {escape_md(running)}. Wait for it to finish before adding files.")
     generation = st.session_state.setdefault(_UPLOADER, 0)
     uploads = st.file_uploader("PDF or Word files", type=["pdf", "docx"],
                                accept_multiple_files=True, max_upload_size=limit,
                                key=f"admin_uploader_{generation}")
-    choices = folders(s.docs_dir)
+    choices = folders(s.store.docs_dir)
     folder = st.selectbox("Into folder", choices, key="admin_folder",
                           format_func=lambda f: f or "(top level)")
     replace = st.checkbox("Replace files with the same name", key="admin_replace")
@@ -62,7 +62,7 @@ def panel(engine: Engine) -> None:
         result = AdminResult()
         for upload in (uploads or []) if add else []:
             try:
-                rel, _ = save_upload(s.docs_dir, folder or "", upload.name, upload.getvalue(),
+                rel, _ = save_upload(s.store.docs_dir, folder or "", upload.name, upload.getvalue(),
                                      max_bytes=limit * 1024 * 1024, replace=replace)
                 result.saved.append(rel)
             except (UploadRejected, OSError) as e:
@@ -81,7 +81,7 @@ def panel(engine: Engine) -> None:
 def _sync(engine: Engine, result: AdminResult) -> None:
     """The CLI's sync, in a worker thread so the page can show per-file progress meanwhile."""
     s = engine.settings
-    expected = {rel: (s.docs_dir / rel).stat() for rel in result.saved}
+    expected = {rel: (s.store.docs_dir / rel).stat() for rel in result.saved}
     with exclusive("Waiting for the answer in progress to finish…"):
         bar = st.progress(0.0, text="Starting the sync…")
         _run(engine, expected, bar, result)
@@ -91,12 +91,11 @@ def _sync(engine: Engine, result: AdminResult) -> None:
 def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerator,
          result: AdminResult) -> None:
     from ingest.sync import run_sync
-    from rag.lock import StoreLocked
-    from rag.store import FingerprintMismatch
+    from rag.errors import StoreLocked, StoreMismatch
 
     s = engine.settings
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-sync") as pool:
-        job = pool.submit(run_sync, s, s.docs_dir, progress=False, index=engine.index)
+        job = pool.submit(run_sync, s, s.store.docs_dir, progress=False, index=engine.index)
         while not job.done():
             done = [rel for rel, stat in expected.items()
                     if _handled(engine.index.manifest, rel, stat.st_size, stat.st_mtime_ns)]
@@ -110,7 +109,7 @@ def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerato
             result.report = job.result()
         except StoreLocked as e:
             result.error = f"{e}. The files were saved; they will be indexed by the next sync."
-        except FingerprintMismatch as e:
+        except StoreMismatch as e:
             result.error = str(e)
         except Exception as e:  # shown to the admin
             result.error = f"the sync failed: {e}"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import streamlit as st
@@ -15,10 +14,10 @@ from app.text import answer_md, escape_md
 from rag.types import Answer
 
 if TYPE_CHECKING:
-    from rag.answer import Engine
+    from rag.engine import Engine
+    from rag.settings import Settings
 
 _KEY = "turns"
-MAX_QUESTION_CHARS = 2000
 
 
 @dataclass
@@ -49,11 +48,11 @@ def history(turns: list[Turn]) -> list[dict[str, str]]:
 
 
 def render(engine: Engine, options: AskOptions) -> None:
-    docs_dir = engine.settings.docs_dir
+    settings = engine.settings
     turns = conversation()
     for i, turn in enumerate(turns):
-        _show(turn, i, docs_dir)
-    question = st.chat_input("Ask a question about the documents", max_chars=MAX_QUESTION_CHARS,
+        _show(turn, i, settings)
+    question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.app.question_chars,
                              submit_mode="stop")
     if isinstance(question, str) and question.strip():
         past = history(turns)
@@ -62,27 +61,27 @@ def render(engine: Engine, options: AskOptions) -> None:
         with st.chat_message("user"):
             st.markdown(escape_md(turn.question))
         with st.chat_message("assistant"):
-            _answer(engine, turn, past, options, len(turns) - 1, docs_dir)
+            _answer(engine, turn, past, options, len(turns) - 1)
 
 
-def _show(turn: Turn, i: int, docs_dir: Path) -> None:
+def _show(turn: Turn, i: int, settings: Settings) -> None:
     with st.chat_message("user"):
         st.markdown(escape_md(turn.question))
     with st.chat_message("assistant"):
-        _result(turn, i, docs_dir)
+        _result(turn, i, settings)
 
 
-def _result(turn: Turn, i: int, docs_dir: Path) -> None:
+def _result(turn: Turn, i: int, settings: Settings) -> None:
     if turn.answer is not None:
-        answer_block(turn.answer, docs_dir, f"t{i}", filtered=turn.filtered)
+        answer_block(turn.answer, settings.store.docs_dir, f"t{i}", closest=settings.app.closest_sources,
+                     filtered=turn.filtered)
     elif turn.error is not None:
         st.error(f"No answer: {escape_md(turn.error)}", icon=":material/error:")
     else:
         st.caption("Stopped before the answer was finished.")
 
 
-def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: AskOptions, i: int,
-            docs_dir: Path) -> None:
+def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: AskOptions, i: int) -> None:
     """Stream the answer into one slot, then replace it with the verified text and its source cards."""
     slot = st.empty()
     try:
@@ -108,4 +107,4 @@ def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: Ask
     except Exception as e:  # shown to the user; the conversation goes on
         turn.error = str(e) or type(e).__name__
     with slot.container():
-        _result(turn, i, docs_dir)
+        _result(turn, i, engine.settings)

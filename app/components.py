@@ -9,18 +9,17 @@ import streamlit as st
 
 from app.files import mime_type, pdf_page_text, read_bytes, resolve_doc
 from app.text import answer_md, escape_md, one_line, quote_md
-from rag.types import Answer, Chunk, Citation
+from rag.types import Answer, Citation, RetrievedChunk
 
 REFUSAL_TITLE = "The documents don't say."
-CLOSEST_SOURCES = 3
 
 
-def answer_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = False) -> None:
+def answer_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filtered: bool = False) -> None:
     rewritten = answer.standalone_question
     if rewritten and answer.question and rewritten.strip() != answer.question.strip():
         st.caption(f"Searched for: {escape_md(rewritten)}")  # a follow-up, completed from the conversation
     if answer.refused:
-        refusal_block(answer, docs_dir, key, filtered=filtered)
+        refusal_block(answer, docs_dir, key, closest=closest, filtered=filtered)
         return
     st.markdown(answer_md(answer.text))
     if answer.citations:
@@ -30,13 +29,13 @@ def answer_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = F
     st.caption(_footer(answer))
 
 
-def refusal_block(answer: Answer, docs_dir: Path, key: str, *, filtered: bool = False) -> None:
+def refusal_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filtered: bool = False) -> None:
     st.info(f"**{REFUSAL_TITLE}** Nothing in the knowledge base answers this closely enough, "
             "so no answer was made up.", icon=":material/search_off:")
-    closest = answer.sources[:CLOSEST_SOURCES]
-    if closest:
+    nearest = answer.sources[:closest]
+    if nearest:
         st.caption("You may want to look at:")
-        for i, chunk in enumerate(closest, 1):
+        for i, chunk in enumerate(nearest, 1):
             passage_card(chunk, docs_dir, f"{key}-p{i}")
     elif filtered:
         st.caption("Only the files and folders chosen in the sidebar were searched.")
@@ -49,7 +48,7 @@ def citation_card(c: Citation, docs_dir: Path, key: str) -> None:
         _original(c.file, c.page, docs_dir, key)
 
 
-def passage_card(chunk: Chunk, docs_dir: Path, key: str) -> None:
+def passage_card(chunk: RetrievedChunk, docs_dir: Path, key: str) -> None:
     with st.container(border=True, key=f"card-{key}"):
         st.markdown(_title("", chunk.file, chunk.pages, chunk.heading))
         st.markdown(quote_md(one_line(chunk.text, 320)))

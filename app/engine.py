@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 if TYPE_CHECKING:
-    from rag.answer import Engine
+    from rag.engine import Engine
 
 
 def get_engine() -> Engine:
@@ -18,7 +18,7 @@ def get_engine() -> Engine:
     from rag.settings import get_settings
 
     s = get_settings()
-    what = (f"Loading the knowledge base: embedding model {s.embed_model} and language model {s.llm_model} "
+    what = (f"Loading the knowledge base: embedding model {s.embedding.model} and language model {s.llm.model} "
             "(once per server start)…")
     with st.spinner(what, show_time=True):  # shows only if loading takes more than half a second
         return _load_engine()

@@ -23,7 +23,7 @@ TITLE = "Ask the documents"
 
 def main() -> None:
     st.set_page_config(page_title="Knowledge base", page_icon=":material/menu_book:")
-    from rag.models import ModelError
+    from rag.errors import ModelError
 
     try:
         engine = engines.get_engine()

@@ -10,11 +10,10 @@ import streamlit as st
 from app.chat import new_conversation
 from app.options import AskOptions, build_filters, folders_of
 from app.text import escape_md
-from app.uploads import admin_enabled
-from rag.lock import holder
+from rag.store.lock import holder
 
 if TYPE_CHECKING:
-    from rag.answer import Engine
+    from rag.engine import Engine
 
 FILES_KEY = "filter_files"
 FOLDERS_KEY = "filter_folders"
@@ -37,16 +36,16 @@ def knowledge_base(engine: Engine) -> None:
     right.metric("Passages", m.chunk_total)
     lines = [
         f"Last sync: {escape_md(synced(m.synced_at))}",
-        f"Embedding model: {escape_md(s.embed_model)}",
-        f"Language model: {escape_md(s.llm_model)} ({escape_md(s.llm_backend)})",
+        f"Embedding model: {escape_md(s.embedding.model)}",
+        f"Language model: {escape_md(s.llm.model)} ({escape_md(s.llm.backend)})",
     ]
     st.caption("  \n".join(lines))
-    running = holder(s.store_path)
+    running = holder(s.store.path)
     if running:
         st.caption(f"An ingest is running now: {escape_md(running)}")
     if not m.files:
-        how = " or upload them below" if admin_enabled() else ""
-        docs = str(s.docs_dir)
+        how = " or upload them below" if s.app.admin else ""
+        docs = str(s.store.docs_dir)
         st.warning(f"The knowledge base is empty. Put PDF or Word files in {escape_md(docs)} and "
                    f"run `python -m ingest {docs.replace('`', '')}`{how}.")
         return
@@ -84,9 +83,9 @@ def ask_options(engine: Engine) -> AskOptions:
         if folders else []
     )
     st.subheader("Answer settings")
-    top_k = st.slider("Passages to retrieve (top-k)", 1, max(10, s.top_k), s.top_k, key="top_k",
+    top_k = st.slider("Passages to retrieve (top-k)", 1, max(10, s.retrieval.top_k), s.retrieval.top_k, key="top_k",
                       help="How many passages are retrieved for each question.")
-    temperature = st.slider("Temperature", 0.0, max(1.0, float(s.temperature)), float(s.temperature), 0.05,
+    temperature = st.slider("Temperature", 0.0, max(1.0, float(s.llm.temperature)), float(s.llm.temperature), 0.05,
                             key="temperature",
                             help="Higher gives more varied wording; keep it low for factual answers.")
     return AskOptions(build_filters(chosen_files, chosen_folders, files), int(top_k), float(temperature))

@@ -10,10 +10,8 @@ import os
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Mapping
 from pathlib import Path
 
-DEFAULT_MAX_MB = 50
 SUFFIXES = (".pdf", ".docx")
 _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary name
 
@@ -21,17 +19,6 @@ _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary n
 class UploadRejected(ValueError):
     """An upload that may not be saved; the message says why, for the admin."""
 
-
-def admin_enabled(env: Mapping[str, str] = os.environ) -> bool:
-    return env.get("RAG_ADMIN", "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def max_upload_mb(env: Mapping[str, str] = os.environ) -> int:
-    try:
-        value = int(env.get("RAG_UPLOAD_MAX_MB", DEFAULT_MAX_MB))
-    except ValueError:
-        return DEFAULT_MAX_MB
-    return value if value > 0 else DEFAULT_MAX_MB
 
 
 def safe_name(name: str) -> str:

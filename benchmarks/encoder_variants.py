@@ -39,8 +39,9 @@ DEFAULT_DOCS = [Path("/work/shared/eval/financebench/docs"), Path("/work/shared/
 def sample_chunks(dirs: list[Path], embedder: Any, settings: Any, limit: int) -> list[str]:
     """Embed texts exactly as the sync builds them, taken round-robin over the files."""
     from ingest.chunking import chunk_blocks
-    from ingest.parsers import ParseError, parse
+    from ingest.parsers import parse
     from ingest.sync import chunk_settings
+    from rag.errors import ParseError
 
     cfg = chunk_settings(settings, embedder)
     per_file: list[list[str]] = []
@@ -151,7 +152,7 @@ def main() -> int:
 
     settings = Settings()
     embedder = load_embedder(settings)
-    threads, batch = settings.threads, settings.embed_batch_size
+    threads, batch = settings.threads, settings.embedding.batch_size
     torch.set_num_threads(threads)
     texts = sample_chunks(args.docs or DEFAULT_DOCS, embedder, settings, args.chunks)
     st = embedder.model
@@ -176,7 +177,7 @@ def main() -> int:
     run("torch-fp32", st_encode(st))
     from sentence_transformers import SentenceTransformer
 
-    path = resolve_embedding(settings.embed_model, settings.models_dir)
+    path = resolve_embedding(settings.embedding.model, settings.models.dir)
     q = SentenceTransformer(str(path), device="cpu")
     q = torch.ao.quantization.quantize_dynamic(q, {torch.nn.Linear}, dtype=torch.qint8)
     run("torch-int8", st_encode(q))

@@ -8,7 +8,7 @@ Measures, in one process and once each (the runs are minutes long on 2 cores):
                  → HuggingFaceEmbeddings (same MiniLM folder, same batch size) → Chroma.from_documents;
   (c) encoder    the same SentenceTransformer encoding all of (a)'s chunk embed texts in one call:
                  the ceiling (a) could reach if everything but the encoder were free;
-  (d) re-run     `run_sync` again on the unchanged folder (fresh Index, so the model load is paid as a
+  (d) re-run     `run_sync` again on the unchanged folder (fresh KnowledgeBase, so the model load is paid as a
                  CLI re-run would; a warm re-run with the already loaded index is reported too).
 
 Both pipelines run with the same torch thread count. Usage:
@@ -152,14 +152,14 @@ def patched(target: str, timer: Timer) -> Iterator[None]:
 def run_ours(settings: Any, docs: Path, own_tokenizer: bool) -> tuple[dict[str, Any], Any]:
     from ingest.sync import run_sync
     from rag.embeddings import load_embedder
-    from rag.index import Index
+    from rag.store.knowledge_base import KnowledgeBase
 
     parse_t, chunk_t, write_t, lexical_t = Timer(), Timer(), Timer(), Timer()
     cpu = CpuWatch()
     t0 = time.perf_counter()
     embedder = TimedEmbedder(load_embedder(settings), own_tokenizer=own_tokenizer)
     load_s = time.perf_counter() - t0
-    index = Index(settings, embedder=embedder)  # type: ignore[arg-type]
+    index = KnowledgeBase(settings, embedder=embedder)  # type: ignore[arg-type]
     index.replace_file = write_t.wrap(index.replace_file)  # type: ignore[method-assign]
     index.rebuild_lexical = lexical_t.wrap(index.rebuild_lexical)  # type: ignore[method-assign]
     with patched("ingest.sync.parse", parse_t), patched("ingest.sync.chunk_blocks", chunk_t):
@@ -210,7 +210,7 @@ def run_rerun(settings: Any, docs: Path, index: Any) -> dict[str, Any]:
     from ingest.sync import run_sync
 
     t0 = time.perf_counter()
-    cold = run_sync(settings, docs, progress=False)  # fresh Index: loads the model like a CLI re-run
+    cold = run_sync(settings, docs, progress=False)  # fresh KnowledgeBase: loads the model like a CLI re-run
     cold_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     warm = run_sync(settings, docs, progress=False, index=index)
@@ -356,14 +356,14 @@ def main() -> int:
     try:
         base = Settings()
         threads = args.threads or base.threads
-        batch = args.batch_size or base.embed_batch_size
+        batch = args.batch_size or base.embedding.batch_size
         settings = Settings(
             store_path=work / "store", docs_dir=work / "docs", threads=threads, embed_batch_size=batch
         )
         torch.set_num_threads(threads)
-        files = link_docs(dirs, settings.docs_dir)
+        files = link_docs(dirs, settings.store.docs_dir)
         nbytes = warm_page_cache(files)
-        model_path = resolve_embedding(settings.embed_model, settings.models_dir)
+        model_path = resolve_embedding(settings.embedding.model, settings.models.dir)
         # Warm-up: model files in the page cache, torch kernels initialised; thrown away.
         warm = sentence_transformers.SentenceTransformer(str(model_path), device="cpu")
         warm.encode(["warm up " * 20] * 64, batch_size=batch)
@@ -384,11 +384,11 @@ def main() -> int:
             "docs": [str(d) for d in dirs],
             "files": len(files),
             "bytes": nbytes,
-            "embed_model": settings.embed_model,
+            "embed_model": settings.embedding.model,
             "model_path": str(model_path),
             "embed_batch_size": batch,
-            "chunk_tokens": settings.chunk_tokens,
-            "chunk_overlap": settings.chunk_overlap,
+            "chunk_tokens": settings.chunking.tokens,
+            "chunk_overlap": settings.chunking.overlap,
             "threads": threads,
             "private_chunker_tokenizer": not args.shared_tokenizer,
             "langchain_splitter": "RecursiveCharacterTextSplitter(chunk_size=500, chunk_overlap=50)",
@@ -397,7 +397,7 @@ def main() -> int:
               f"torch threads {threads}, batch {batch}; work dir {work}", flush=True)
 
         print("(a) our pipeline ...", flush=True)
-        r.ours, index = run_ours(settings, settings.docs_dir, not args.shared_tokenizer)
+        r.ours, index = run_ours(settings, settings.store.docs_dir, not args.shared_tokenizer)
         print(f"    {r.ours['wall_s']} s, {r.ours['chunks']} chunks", flush=True)
 
         print("(c) raw encoder on the same chunks ...", flush=True)
@@ -410,7 +410,7 @@ def main() -> int:
         r.encoder["tokens"] = r.ours["tokens"]
 
         print("(d) re-run on the unchanged folder ...", flush=True)
-        r.rerun = run_rerun(settings, settings.docs_dir, index)
+        r.rerun = run_rerun(settings, settings.store.docs_dir, index)
         print(f"    {r.rerun['wall_s']} s", flush=True)
 
         if not args.skip_langchain:

@@ -27,14 +27,14 @@ COVS = [0.4, 0.5, 0.55, 0.6, 0.7, 1.01]  # 1.01: the coverage rule off
 
 def collect(docs: Path, questions: Path, limit: int | None) -> list[dict[str, Any]]:
     import rag
-    from rag.answer import coverage
     from rag.eval.metrics import doc_hit, load_questions, page_hit, spread
     from rag.eval.run import default_store, ingest
+    from rag.query.gate import coverage
     from rag.settings import Settings
 
     settings = Settings(store_path=default_store(docs.resolve()))
     ingest(settings, docs.resolve(), progress=False)
-    engine = rag.engine(settings)
+    engine = rag.build_engine(settings)
     files = sorted(engine.index.manifest.files)
     rows = []
     for q in spread([q for q in load_questions(questions) if q.answerable], limit):

@@ -1,6 +1,6 @@
 """Retrieval speed at scale: `Retriever.search` over a synthetic store of N chunks (default 100,000).
 
-The corpus goes through the project's own write path (`Index.replace_file`, so the manifest commits
+The corpus goes through the project's own write path (`KnowledgeBase.replace_file`, so the manifest commits
 every synthetic file and the chunks count as current) with the metadata schema the sync writes.
 Texts are sampled word by word from the unigram distribution of real eval passages (English, with a
 share of Chinese); vectors are random unit vectors (encoding 100k chunks would take hours on 2 cores
@@ -161,8 +161,8 @@ def build_store(
     index: Any, embedder: Any, settings: Any, n_chunks: int, per_file: int, zh_share: float, seed: int
 ) -> dict[str, Any]:
     from ingest.sync import chunk_settings
-    from rag.index import store_fingerprint
-    from rag.manifest import FileRecord
+    from rag.store.catalog import FileRecord
+    from rag.store.knowledge_base import store_fingerprint
 
     rng = np.random.default_rng(seed)
     sampler = TextSampler(rng)
@@ -286,7 +286,7 @@ def print_report(r: dict[str, Any]) -> None:
         f"text generation {b['generate_s']} s"
     )
     o = r["open"]
-    print(f"open: Index() {o['index_ms']} ms, first search (loads BM25, jieba) {o['first_search_ms']} ms")
+    print(f"open: KnowledgeBase() {o['index_ms']} ms, first search (loads BM25, jieba) {o['first_search_ms']} ms")
     for title, key in (("unfiltered", "unfiltered"), ("folder filter (1/10 of the files)", "filtered")):
         res = r.get(key)
         if not res:
@@ -344,9 +344,9 @@ def main() -> int:
     import torch
 
     from rag.embeddings import load_embedder
-    from rag.index import Index
-    from rag.retrieval import Retriever
+    from rag.query.retriever import Retriever
     from rag.settings import Settings
+    from rag.store.knowledge_base import KnowledgeBase
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="retrieval-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -360,9 +360,9 @@ def main() -> int:
             "machine": {"cpus": os.cpu_count(), "torch_threads": threads, "python": platform.python_version(),
                         "platform": platform.platform()},
             "settings": {"chunks": args.chunks, "per_file": args.per_file, "zh_share": args.zh_share,
-                         "top_k": settings.top_k, "candidates": settings.candidates,
+                         "top_k": settings.retrieval.top_k, "candidates": settings.retrieval.candidates,
                          "skip_count": args.skip_count,
-                         "embed_model": settings.embed_model, "seed": args.seed},
+                         "embed_model": settings.embedding.model, "seed": args.seed},
         }
         build_json = work / "build.json"
         if args.reuse:
@@ -371,7 +371,7 @@ def main() -> int:
             r["build"] = json.loads(build_json.read_text(encoding="utf-8"))
         else:
             print(f"building {args.chunks} synthetic chunks in {work} ...", flush=True)
-            index = Index(settings, embedder=embedder)
+            index = KnowledgeBase(settings, embedder=embedder)
             r["build"] = build_store(
                 index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed
             )
@@ -382,11 +382,11 @@ def main() -> int:
 
         # A reader opens the store as the app does on start, then searches.
         t0 = time.perf_counter()
-        index = Index(settings, embedder=embedder)
+        index = KnowledgeBase(settings, embedder=embedder)
         if args.skip_count:
             index.store.query = query_without_count(index.store)  # type: ignore[method-assign]
         t1 = time.perf_counter()
-        retriever = Retriever(index, settings)
+        retriever = Retriever(index, settings.retrieval, keep_ranked=settings.answer.sources)
         warm = retriever.search("What is the capital of France?")
         t2 = time.perf_counter()
         r["open"] = {"index_ms": round((t1 - t0) * 1000, 1), "first_search_ms": round((t2 - t1) * 1000, 1),

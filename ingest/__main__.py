@@ -49,14 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(**overrides)  # type: ignore[arg-type]
 
     from ingest.sync import run_sync
-    from rag.lock import StoreLocked
-    from rag.models import ModelError
-    from rag.store import FingerprintMismatch
+    from rag.errors import ModelError, StoreLocked, StoreMismatch
 
     try:
         report = run_sync(settings, docs, reindex=args.reindex, dry_run=args.dry_run, passwords=passwords,
                           progress=not args.json or sys.stderr.isatty())
-    except (StoreLocked, FingerprintMismatch, ModelError) as e:
+    except (StoreLocked, StoreMismatch, ModelError) as e:
         print(f"ingest: {e}", file=sys.stderr)
         return 2
     if args.json:

@@ -7,17 +7,13 @@ then knows which filing or section a passage comes from, which the passage alone
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from typing import Protocol
 
 from ingest.parsers.base import Block
-
-# A unit ends after sentence punctuation followed by space, after CJK sentence ends, or at a line end.
-_BOUNDARY = re.compile(r"[.!?][\"')\]]*\s+|[。！？；]+[”」』）]*|\n+")
-_MAX_PREFIX_TOKENS = 40
+from rag.text.sentences import unit_spans
 
 
 class Tokenizer(Protocol):
@@ -29,7 +25,7 @@ class Tokenizer(Protocol):
 
 
 @dataclass(frozen=True)
-class Chunk:
+class ChunkDraft:
     text: str
     embed_text: str
     index: int
@@ -48,29 +44,20 @@ class ChunkSettings:
     max_tokens: int  # the encoder's limit, special tokens excluded
     chunk_tokens: int
     overlap: int
+    max_prefix_tokens: int  # title and heading path put before the text
 
 
-def unit_spans(text: str) -> list[tuple[int, int]]:
-    spans, start = [], 0
-    for m in _BOUNDARY.finditer(text):
-        if m.end() > start:
-            spans.append((start, m.end()))
-            start = m.end()
-    if start < len(text):
-        spans.append((start, len(text)))
-    return [(s, e) for s, e in spans if text[s:e].strip()]
 
-
-def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSettings) -> list[Chunk]:
-    chunks: list[Chunk] = []
+def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSettings) -> list[ChunkDraft]:
+    chunks: list[ChunkDraft] = []
     for (page, headings), group in groupby(blocks, key=lambda b: (b.page, b.headings)):
         section = list(group)
         text = "\n\n".join(b.text for b in section)
-        prefix = _prefix(title, headings, tok)
+        prefix = _prefix(title, headings, tok, cfg.max_prefix_tokens)
         budget = max(16, min(cfg.chunk_tokens, cfg.max_tokens - tok.count([prefix])[0] - 1))
         for piece in _pack(text, tok, budget, min(cfg.overlap, budget // 3)):
             chunks.append(
-                Chunk(
+                ChunkDraft(
                     text=piece,
                     embed_text=f"{prefix}\n{piece}",
                     index=len(chunks),
@@ -83,9 +70,9 @@ def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSett
     return chunks
 
 
-def _prefix(title: str, headings: tuple[str, ...], tok: Tokenizer) -> str:
+def _prefix(title: str, headings: tuple[str, ...], tok: Tokenizer, max_tokens: int) -> str:
     prefix = " > ".join((title, *headings))
-    while headings and tok.count([prefix])[0] > _MAX_PREFIX_TOKENS:
+    while headings and tok.count([prefix])[0] > max_tokens:
         headings = headings[1:]
         prefix = " > ".join((title, "…", *headings))
     return prefix

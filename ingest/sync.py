@@ -17,17 +17,16 @@ from typing import Any
 
 import numpy as np
 
-from ingest.chunking import Chunk, ChunkSettings, chunk_blocks
-from ingest.parsers import ParseError, parse
+from ingest.chunking import ChunkDraft, ChunkSettings, chunk_blocks
+from ingest.parsers import parse
 from ingest.progress import Progress
 from ingest.scan import FileInfo, file_sha256, scan
 from rag.embeddings import Embedder
-from rag.index import Index, mismatch_message, store_fingerprint
-from rag.manifest import FailedRecord, FileRecord, Manifest
+from rag.errors import ParseError, StoreMismatch
 from rag.settings import Settings
-from rag.store import FingerprintMismatch, Metadata
-
-_EMBED_BATCH_CHUNKS = 256
+from rag.store.catalog import FailedRecord, FileRecord, Manifest
+from rag.store.chroma import Metadata
+from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
 
 
 @dataclass
@@ -61,12 +60,12 @@ class _Job:
     is_new: bool
     kind: str = ""
     pages: int = 0
-    chunks: list[Chunk] = field(default_factory=list)
+    chunks: list[ChunkDraft] = field(default_factory=list)
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
-def chunk_id(rel: str, version: str, chunk: Chunk) -> str:
+def chunk_id(rel: str, version: str, chunk: ChunkDraft) -> str:
     key = f"{rel}\0{version}\0{chunk.index}\0{chunk.embed_text}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
@@ -78,13 +77,15 @@ def text_hash(text: str) -> str:
 def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
     return ChunkSettings(
         max_tokens=embedder.max_tokens,
-        chunk_tokens=min(settings.chunk_tokens, embedder.max_tokens),
-        overlap=settings.chunk_overlap,
+        chunk_tokens=min(settings.chunking.tokens, embedder.max_tokens),
+        overlap=settings.chunking.overlap,
+        max_prefix_tokens=settings.chunking.max_prefix_tokens,
     )
 
 
 class Syncer:
-    def __init__(self, settings: Settings, index: Index, *, passwords: Sequence[str] = (), progress: bool = True):
+    def __init__(self, settings: Settings, index: KnowledgeBase, *, passwords: Sequence[str] = (),
+                 progress: bool = True):
         self.settings = settings
         self.index = index
         self.embedder = index.embedder
@@ -101,7 +102,7 @@ class Syncer:
         elif index.store.count() or index.store.fingerprint():
             stored = index.store.fingerprint()
             if stored != fingerprint:
-                raise FingerprintMismatch(mismatch_message(stored, fingerprint, docs_dir))
+                raise StoreMismatch(mismatch_message(stored, fingerprint, docs_dir))
         manifest = index.manifest
         if not dry_run:
             index.store.set_fingerprint(fingerprint)
@@ -175,7 +176,7 @@ class Syncer:
                 job = parsed.get()
                 if job is not None:
                     batch.append(job)
-                if job is None or sum(len(j.chunks) for j in batch) >= _EMBED_BATCH_CHUNKS:
+                if job is None or sum(len(j.chunks) for j in batch) >= self.settings.chunking.embed_batch_chunks:
                     self._write(batch, report, progress)
                     batch = []
                 if job is None:
@@ -240,7 +241,7 @@ class Syncer:
         }
 
 
-def _metadata(rel: str, job: _Job, c: Chunk) -> Metadata:
+def _metadata(rel: str, job: _Job, c: ChunkDraft) -> Metadata:
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
     meta: Metadata = {
         "file": rel,
@@ -269,13 +270,13 @@ def run_sync(
     dry_run: bool = False,
     passwords: Sequence[str] = (),
     progress: bool = True,
-    index: Index | None = None,
+    index: KnowledgeBase | None = None,
 ) -> SyncReport:
     """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first."""
-    from rag.lock import WriterLock
+    from rag.store.lock import WriterLock
 
-    with WriterLock(settings.store_path):
-        index = index or Index(settings)
+    with WriterLock(settings.store.path):
+        index = index or KnowledgeBase(settings)
         index.refresh()
         index.writing = True
         try:

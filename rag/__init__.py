@@ -1,6 +1,8 @@
 """Local, offline knowledge base: `import rag; rag.ask("...")`.
 
-One `Engine` per process (models and store loaded once) serves the page, the CLI and this API.
+`build_engine(settings)` makes an engine (store, models) from settings; the functions here use the
+process's default one, built on first use from `rag.toml` and `RAG_*` variables. The page, the CLI and
+this API all run its `Engine.ask_stream`.
 """
 
 from __future__ import annotations
@@ -9,27 +11,36 @@ import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from rag.errors import RagError
 from rag.settings import Settings, get_settings
-from rag.types import Answer, Chunk, Citation
+from rag.types import Answer, Citation, RetrievedChunk
 
 if TYPE_CHECKING:
-    from rag.answer import Engine
+    from rag.engine import Engine
 
-__all__ = ["Answer", "Chunk", "Citation", "Settings", "ask", "ask_stream", "engine", "retrieve"]
+Chunk = RetrievedChunk  # the name `rag.retrieve` results have been documented under
 
-_engine: Engine | None = None
+__all__ = ["Answer", "Chunk", "Citation", "RagError", "RetrievedChunk", "Settings", "ask", "ask_stream",
+           "build_engine", "engine", "retrieve"]
+
+_default: Engine | None = None
 _lock = threading.Lock()
 
 
-def engine(settings: Settings | None = None) -> Engine:
-    """The process's engine; passing settings replaces it (tests, the eval, another store)."""
-    global _engine
-    with _lock:
-        if settings is not None or _engine is None:
-            from rag.answer import Engine
+def build_engine(settings: Settings | None = None) -> Engine:
+    """A new engine for these settings (default: the process's settings). Nothing global changes."""
+    from rag.engine import Engine
 
-            _engine = Engine(settings or get_settings())
-        return _engine
+    return Engine(settings or get_settings())
+
+
+def engine() -> Engine:
+    """The process's default engine, built once."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = build_engine()
+        return _default
 
 
 def retrieve(question: str, *, top_k: int | None = None, filters: dict[str, Any] | None = None) -> list[Chunk]:

@@ -71,9 +71,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", action="store_true", help="print the Answer as one JSON object")
     args = p.parse_args(argv)
 
-    from rag.answer import Engine
-    from rag.models import ModelError
-    from rag.store import FingerprintMismatch
+    from rag.engine import Engine
+    from rag.errors import ModelError, StoreMismatch
 
     overrides: dict[str, Any] = {"store_path": args.store} if args.store else {}
     try:
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             if question:
                 answer = ask_once(engine, question, args, history)
                 history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-    except (ModelError, FingerprintMismatch) as e:
+    except (ModelError, StoreMismatch) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

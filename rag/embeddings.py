@@ -11,7 +11,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.settings import Settings
+from rag.offline import offline_env
+from rag.settings import EmbeddingSettings, ModelSettings, Settings
 
 BGE_INSTRUCTION_EN = "Represent this sentence for searching relevant passages: "
 BGE_INSTRUCTION_ZH = "为这个句子生成表示以用于检索相关文章："
@@ -48,7 +49,8 @@ def default_query_instruction(model_name: str) -> str:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: EmbeddingSettings, models: ModelSettings) -> None:
+        offline_env()
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -57,20 +59,20 @@ class SentenceTransformerEmbedder:
 
         torch.set_num_threads(max(1, settings.threads))
         hf_logging.disable_progress_bar()  # "Loading weights" bars would bury the one-line reports
-        path = resolve_embedding(settings.embed_model, settings.models_dir)
-        self.name = settings.embed_model
-        self.english_only = english_only(settings.embed_model, settings.embed_languages)
+        path = resolve_embedding(settings.model, models.dir)
+        self.name = settings.model
+        self.english_only = english_only(settings.model, settings.languages)
         self.model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         # The chunker runs in the parse thread while encode() runs here; a shared fast tokenizer's
         # padding/truncation state is rewritten per call, so sharing it races (benchmarks/tokenizer_race.py).
         self.tokenizer: Any = copy.deepcopy(self.model.tokenizer)
         self.dim = int(self.model.get_embedding_dimension())
         self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
-        self.batch_size = settings.embed_batch_size
+        self.batch_size = settings.batch_size
         self.query_instruction = (
             settings.query_instruction
             if settings.query_instruction is not None
-            else default_query_instruction(settings.embed_model)
+            else default_query_instruction(settings.model)
         )
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
@@ -108,5 +110,5 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(settings: Settings) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(settings)
+    return SentenceTransformerEmbedder(settings.embedding, settings.models)
 

@@ -8,10 +8,11 @@ and citation check, which a plain retriever | prompt | llm chain would lose.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
-from rag.answer import Engine
-from rag.retrieval import as_langchain
+from rag.engine import Engine
+from rag.query.retriever import Filters, Retriever
 from rag.types import Answer
 
 
@@ -31,3 +32,39 @@ def answer_runnable(engine: Engine) -> Any:
 def retriever_runnable(engine: Engine, **kwargs: Any) -> Any:
     """The hybrid retriever as a LangChain `BaseRetriever`."""
     return as_langchain(engine.retriever, **kwargs)
+
+
+def as_langchain(retriever: Retriever, *, top_k: int | None = None, filters: Filters | None = None) -> Any:
+    """This retriever as a LangChain `BaseRetriever`: `.invoke(question)` → Documents with file/page metadata."""
+    return _langchain_class()(retriever=retriever, top_k=top_k, filters=dict(filters) if filters else None)
+
+
+@lru_cache(maxsize=1)
+def _langchain_class() -> type:
+    # Imported on first use: langchain-core costs import time nobody else here needs.
+    from langchain_core.callbacks import CallbackManagerForRetrieverRun
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    class LangChainRetriever(BaseRetriever):
+        retriever: Any
+        top_k: int | None = None
+        filters: dict[str, Any] | None = None
+
+        def _get_relevant_documents(
+            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        ) -> list[Document]:
+            return [
+                Document(
+                    id=c.id,
+                    page_content=c.text,
+                    metadata={
+                        **c.metadata, "file": c.file, "page": c.page, "page_end": c.page_end,
+                        "page_label": c.page_label, "heading": c.heading, "score": c.score,
+                        "similarity": c.similarity,
+                    },
+                )
+                for c in self.retriever.search(query, top_k=self.top_k, filters=self.filters)
+            ]
+
+    return LangChainRetriever

@@ -1,93 +1,245 @@
-"""All configuration in one typed place: defaults < `rag.toml` < `RAG_*` environment variables < arguments."""
+"""All configuration in typed sections: defaults < `rag.toml` < `RAG_*` environment variables < arguments.
+
+Each component receives its own section (`settings.retrieval`, `settings.llm`, ...). Every field keeps
+the one flat name it has always had, so `RAG_TOP_K=8`, `top_k = 8` in `rag.toml` and
+`Settings(top_k=8)` all still work; the nested spellings (`RAG_RETRIEVAL__TOP_K`, a `[retrieval]`
+table, `Settings(retrieval={"top_k": 8})`) work as well.
+
+Loading settings has no side effect: the offline environment is set by `rag.offline` when a model
+or the store is opened.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-# Offline always: nothing may reach a model hub or phone home at run time.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+ENV_PREFIX = "RAG_"
 
 
-def _toml_file() -> Path:
+def setting(default: Any, description: str, *, flat: str | None = None, **bounds: Any) -> Any:
+    """A field with its description, bounds and, when it differs from the field's name, its flat name
+    (the `RAG_*` variable and top-level `rag.toml` key it has always been known by)."""
+    return Field(default, description=description, json_schema_extra={"flat": flat} if flat else None, **bounds)
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class StoreSettings(Section):
+    docs_dir: Path = setting(Path("data/docs"), "The documents folder (relative: to the project root).")
+    path: Path = setting(Path("data/store"), "The store folder: embedded Chroma, catalog, lexical index, lock.",
+                         flat="store_path")
+    collection: str = setting("documents", "Chroma collection name (Chroma allows 3-512 characters).",
+                              pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+    chroma_host: str | None = setting(None, "A Chroma server's host (HttpClient) instead of the embedded store.")
+    chroma_port: int = setting(8000, "The Chroma server's port.", ge=1, le=65535)
+    max_batch: int = setting(5000, "Records per Chroma call, at most: Chroma refuses more than 5,461 at once.",
+                             ge=1, le=5461)
+
+
+class ModelSettings(Section):
+    dir: Path = setting(Path("models"), "Local model files (relative: to the project root).", flat="models_dir")
+    cache_dir: Path = setting(Path.home() / ".cache" / "rag-kb" / "models",
+                              "Where joined GGUF files live: outside the repo, so CI can keep it.",
+                              flat="model_cache")
+
+
+class EmbeddingSettings(Section):
+    model: str = setting("all-MiniLM-L6-v2", "Embedding model: a name in models/, the HF cache, or a path.",
+                         flat="embed_model")
+    batch_size: int = setting(32, "Texts per encoder batch.", flat="embed_batch_size", ge=1, le=4096)
+    languages: Literal["auto", "en", "multi"] = setting(
+        "auto", "Languages the encoder reads; auto: from the model name. For an English-only encoder, CJK "
+        "questions are answered by the lexical side alone (its dense ranks are noise).", flat="embed_languages")
+    query_instruction: str | None = setting(
+        None, "Prefix for queries; None: BGE's own instruction for BGE models, none otherwise.")
+    threads: int = setting(2, "Torch threads for the encoder.", ge=1, le=256)
+
+
+class ChunkingSettings(Section):
+    tokens: int = setting(160, "Chunk size in embedder tokens (part of the store's fingerprint).",
+                          flat="chunk_tokens", ge=16, le=8192)
+    overlap: int = setting(24, "Tokens shared by consecutive chunks of one section.", flat="chunk_overlap",
+                           ge=0, le=4096)
+    max_prefix_tokens: int = setting(
+        40, "Tokens of title and heading path put before a chunk's text for the encoder; deeper headings "
+        "are dropped from the front past this.", ge=0, le=256)
+    embed_batch_chunks: int = setting(
+        256, "Chunks of several files embedded together, so small files still fill the encoder's batches.",
+        ge=1, le=100_000)
+
+
+class RetrievalSettings(Section):
+    top_k: int = setting(5, "Chunks returned per question.", ge=1, le=100)
+    candidates: int = setting(40, "Candidates per side (dense, lexical) before fusion.", ge=1, le=1000)
+    rrf_k: int = setting(60, "Reciprocal-rank-fusion constant: larger flattens the rank weights.", ge=1, le=1000)
+    dense_weight: float = setting(1.0, "Weight of the dense ranking in the fusion.", ge=0.0, le=10.0)
+    lexical_weight: float = setting(1.0, "Weight of the BM25 ranking in the fusion.", ge=0.0, le=10.0)
+    cjk_question_share: float = setting(
+        0.3, "Share of CJK letters above which an English-only encoder does not read a question (its "
+        "similarity is 0.56-0.71 even for unanswerable CJK questions, measured).", ge=0.0, le=1.0)
+    fetch_spare: int = setting(
+        5, "Chunk texts fetched beyond top_k per batch: chunks of a version being replaced are dropped.",
+        ge=0, le=100)
+
+
+class AnswerSettings(Section):
+    sources: int = setting(
+        3, "Passages given to the LLM at most; also where retrieval starts to prefer pages not yet listed.",
+        flat="answer_sources", ge=1, le=20)
+    passage_tokens: int = setting(
+        140, "Tokens of each passage, cut to its sentences nearest the question (reading the prompt "
+        "dominates on CPU; benchmarks/RESULTS.md).", ge=16, le=4096)
+    source_keep: float = setting(
+        0.5, "A passage whose best sentence matches less than this share of the best passage's is left out.",
+        ge=0.0, le=1.0)
+    focus_dense_weight: float = setting(
+        0.5, "Weight of a sentence's cosine to the question beside its word match when passages are cut "
+        "(0: words only).", ge=0.0, le=10.0)
+    history_tokens: int = setting(400, "Tokens of recent conversation kept for a follow-up's rewrite.",
+                                  ge=0, le=32768)
+    rewrite_tokens: int = setting(64, "Tokens the follow-up rewrite may take: one question.", ge=8, le=1024)
+    prompt_reserve_tokens: int = setting(
+        300, "Context tokens kept free for the system prompt, the question and the chat template.",
+        ge=0, le=32768)
+    refusal_threshold: float = setting(
+        0.35, "Refuse without the LLM unless a passage's cosine to the question reaches this "
+        "(or the coverage below). Calibrated: benchmarks/refusal_calibration.py.", ge=-1.0, le=1.0)
+    refusal_coverage: float = setting(
+        0.5, "... or a passage holds this share of the question's content units (words; CJK bigrams).",
+        ge=0.0, le=1.0)
+    refusal_text: str = setting("I don't know: the documents do not say.", "The refusal, word for word.",
+                                min_length=1, max_length=500)
+    snippet_chars: int = setting(320, "Length a citation's supporting passage grows to.", ge=40, le=5000)
+    snippet_slack: int = setting(80, "Characters a snippet may run past snippet_chars to end at a sentence.",
+                                 ge=0, le=1000)
+
+
+class LLMSettings(Section):
+    backend: Literal["llama_cpp", "transformers", "openai"] = setting(
+        "llama_cpp", "Who generates: llama.cpp in process, transformers in process, or an "
+        "OpenAI-compatible server.", flat="llm_backend")
+    model: str = setting("qwen2.5-coder-1.5b", "Catalogue name, GGUF file in models/, folder, or server model.",
+                         flat="llm_model")
+    base_url: str = setting("http://127.0.0.1:8080/v1", "The OpenAI-compatible server.", flat="llm_base_url")
+    api_key: str = setting("none", "Its API key.", flat="llm_api_key")
+    timeout: float = setting(120.0, "Seconds an OpenAI-compatible request may take.", flat="llm_timeout",
+                             gt=0, le=3600)
+    max_retries: int = setting(1, "Retries of a failed OpenAI-compatible request.", flat="llm_max_retries",
+                               ge=0, le=10)
+    context_tokens: int = setting(4096, "The model's context window used.", ge=512, le=131072)
+    max_new_tokens: int = setting(160, "Answer length at most: answers are one to three sentences.",
+                                  ge=1, le=8192)
+    temperature: float = setting(0.1, "Sampling temperature; low for factual answers.", ge=0.0, le=2.0)
+    top_p: float = setting(0.9, "Nucleus sampling.", gt=0.0, le=1.0)
+    repeat_penalty: float = setting(1.1, "Penalty on repeated tokens.", ge=0.5, le=2.0)
+    threads: int = setting(
+        2, "Generation threads: on an idle 2-core machine 2 threads generate 12.8 tokens/s, 1 thread 6.9 "
+        "(1.5B, measured); 1 can win only when another process keeps the second core busy.",
+        flat="llm_threads", ge=1, le=256)
+    batch_threads: int = setting(2, "Prompt-processing threads.", flat="llm_batch_threads", ge=1, le=256)
+
+
+class AppSettings(Section):
+    admin: bool = setting(False, "Show every visitor the upload-and-sync panel.")
+    upload_max_mb: int = setting(50, "Largest upload, in MB.", ge=1, le=10_000)
+    question_chars: int = setting(2000, "Longest question the page takes.", ge=10, le=100_000)
+    closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "store": StoreSettings, "models": ModelSettings, "embedding": EmbeddingSettings,
+    "chunking": ChunkingSettings, "retrieval": RetrievalSettings, "answer": AnswerSettings,
+    "llm": LLMSettings, "app": AppSettings,
+}
+
+
+def _flat_names() -> dict[str, tuple[str, str]]:
+    names: dict[str, tuple[str, str]] = {}
+    for section, model in SECTIONS.items():
+        for field, info in model.model_fields.items():
+            extra = info.json_schema_extra
+            flat = str(extra["flat"]) if isinstance(extra, dict) and "flat" in extra else field
+            assert flat not in names, f"flat setting name {flat!r} used twice"
+            names[flat] = (section, field)
+    return names
+
+
+FLAT_NAMES = _flat_names()
+
+
+def nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat keys (`top_k`) into their sections (`{"retrieval": {"top_k": ...}}`); nested ones kept."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in SECTIONS:
+            section = dict(value) if isinstance(value, Mapping) else value
+            out[key] = {**out.get(key, {}), **section} if isinstance(section, dict) else section
+        elif key in FLAT_NAMES:
+            section_name, field = FLAT_NAMES[key]
+            out.setdefault(section_name, {})[field] = value
+        else:
+            out[key] = value  # refused by the model: unknown keys are an error
+    return out
+
+
+class _Nested(PydanticBaseSettingsSource):
+    """Another source's values with flat keys moved into their sections."""
+
+    def __init__(self, settings_cls: type[BaseSettings], inner: PydanticBaseSettingsSource) -> None:
+        super().__init__(settings_cls)
+        self.inner = inner
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return nest(self.inner())
+
+
+class _FlatEnv(PydanticBaseSettingsSource):
+    """`RAG_<FLAT NAME>` variables, case-insensitive, as the environment has always set them."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        env = {k.upper(): v for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)}
+        found = {flat: env[ENV_PREFIX + flat.upper()] for flat in FLAT_NAMES if ENV_PREFIX + flat.upper() in env}
+        return nest(found)
+
+
+def config_file() -> Path:
     return Path(os.environ.get("RAG_CONFIG", PROJECT_ROOT / "rag.toml"))
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid",
+                                      frozen=True)
 
-    # Where documents and the store live. Relative paths are taken from the project root, so
-    # `import rag` works from any working directory.
-    docs_dir: Path = Path("data/docs")
-    store_path: Path = Path("data/store")
-    collection: str = Field("documents", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
-    # Set to use a Chroma server (HttpClient) instead of the embedded store; the lock, manifest
-    # and lexical index still live in store_path.
-    chroma_host: str | None = None
-    chroma_port: int = 8000
-    models_dir: Path = Path("models")
-
-    # Embeddings and chunking (part of the store's fingerprint).
-    embed_model: str = "all-MiniLM-L6-v2"
-    embed_batch_size: int = 32
-    # Languages the encoder understands: "auto" reads it from the model name. For an English-only
-    # encoder, questions in CJK scripts are answered by the lexical side alone (dense ranks are noise).
-    embed_languages: Literal["auto", "en", "multi"] = "auto"
-    query_instruction: str | None = None  # None: BGE's own instruction for BGE models, none otherwise
-    chunk_tokens: int = 160
-    chunk_overlap: int = 24
-    threads: int = 2
-
-    # Retrieval.
-    top_k: int = 5
-    candidates: int = 40  # per side, before fusion
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
-
-    # Answering.
-    llm_backend: Literal["llama_cpp", "transformers", "openai"] = "llama_cpp"
-    llm_model: str = "qwen2.5-coder-1.5b"
-    llm_base_url: str = "http://127.0.0.1:8080/v1"
-    llm_api_key: str = "none"
-    context_tokens: int = 4096
-    max_new_tokens: int = 160  # answers are one to three sentences
-    temperature: float = 0.1
-    top_p: float = 0.9
-    repeat_penalty: float = 1.1
-    # Generation threads: on an idle 2-core machine 2 threads generate 12.8 tokens/s, 1 thread 6.9
-    # (1.5B, measured); 1 can win only when another process keeps the second core busy.
-    llm_threads: int = 2
-    llm_batch_threads: int = 2  # prompt processing still uses both cores
-    # Passages put in front of the model, at most; on CPU reading the prompt dominates the time, so each
-    # is cut to its sentences nearest the question, and one matching less than `source_keep` times as
-    # well as the best is left out (rag/focus.py; figures in benchmarks/RESULTS.md).
-    answer_sources: int = 3  # also where retrieval starts to prefer pages not yet listed
-    passage_tokens: int = 140
-    source_keep: float = 0.5
-    # Weight of a sentence's cosine to the question beside its word match when passages are cut (0: words only).
-    focus_dense_weight: float = 0.5
-    history_tokens: int = 400
-    # Refuse without calling the LLM when no passage is close enough, by meaning or by words.
-    # Calibrated with benchmarks/refusal_calibration.py (benchmarks/RESULTS.md, 2026-11-28).
-    refusal_threshold: float = 0.35  # best cosine similarity of question and passage
-    refusal_coverage: float = 0.5  # best share of the question's content units (words; CJK bigrams) in one passage
-    refusal_text: str = "I don't know: the documents do not say."
+    store: StoreSettings = StoreSettings()
+    models: ModelSettings = ModelSettings()
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    app: AppSettings = AppSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -98,15 +250,49 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_toml_file()))
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file())
+        nested_env = EnvSettingsSource(settings_cls, env_prefix=ENV_PREFIX, env_nested_delimiter="__",
+                                       case_sensitive=False)
+        return (_Nested(settings_cls, init_settings), nested_env, _FlatEnv(settings_cls),
+                _Nested(settings_cls, toml))
 
-    def model_post_init(self, __context: Any) -> None:
-        for name in ("docs_dir", "store_path", "models_dir"):
-            path = getattr(self, name)
-            if not path.is_absolute():
-                object.__setattr__(self, name, (PROJECT_ROOT / path).resolve())
+    @model_validator(mode="after")
+    def _paths_from_project_root(self) -> Settings:
+        # Relative paths are taken from the project root, so `import rag` works from any directory.
+        def rooted(path: Path) -> Path:
+            path = path.expanduser()
+            return path if path.is_absolute() else (PROJECT_ROOT / path).resolve()
+
+        object.__setattr__(self, "store", self.store.model_copy(
+            update={"docs_dir": rooted(self.store.docs_dir), "path": rooted(self.store.path)}))
+        object.__setattr__(self, "models", self.models.model_copy(
+            update={"dir": rooted(self.models.dir), "cache_dir": rooted(self.models.cache_dir)}))
+        return self
+
+    def flat(self) -> dict[str, Any]:
+        """Every setting by its flat name, JSON-ready (what an eval run records)."""
+        dumped = self.model_dump(mode="json")
+        return {flat: dumped[section][field] for flat, (section, field) in FLAT_NAMES.items()}
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some settings changed, by flat name (`top_k=3`) or section (`retrieval={...}`),
+        validated like any other value. Environment and `rag.toml` are not read again."""
+        sections: dict[str, Any] = {}
+        for name, update in nest(changes).items():
+            if name not in SECTIONS:
+                raise ValueError(f"unknown setting {name!r}")
+            current = getattr(self, name)
+            sections[name] = SECTIONS[name].model_validate({**current.model_dump(), **dict(update)})
+        values = {name: sections.get(name, getattr(self, name)) for name in SECTIONS}
+        return _validated(values)
+
+
+def _validated(values: dict[str, Section]) -> Settings:
+    # model_validate runs the validators (paths) without reading the environment or rag.toml again.
+    return Settings.model_validate({name: section.model_dump() for name, section in values.items()})
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
+    """The process's settings, read once."""
     return Settings()

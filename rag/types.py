@@ -7,7 +7,7 @@ from typing import Any
 
 
 @dataclass
-class Chunk:
+class RetrievedChunk:
     id: str
     text: str
     file: str
@@ -46,7 +46,7 @@ class Answer:
     model: str
     question: str = ""
     standalone_question: str = ""
-    sources: list[Chunk] = field(default_factory=list)  # what was retrieved (for "you may want to look at")
+    sources: list[RetrievedChunk] = field(default_factory=list)  # what was retrieved (for "you may want to look at")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

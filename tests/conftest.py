@@ -12,9 +12,9 @@ import pytest
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
-from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index
+from rag.embeddings import SentenceTransformerEmbedder, load_embedder
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.knowledge_base import KnowledgeBase
 
 SHARED = PROJECT_ROOT.parent / "shared" / "eval"
 SAMPLES = PROJECT_ROOT / "data" / "docs"
@@ -27,7 +27,7 @@ def needs_shared() -> None:
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(Settings())
+    return load_embedder(Settings())
 
 
 @pytest.fixture
@@ -46,8 +46,8 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
 
 
 @pytest.fixture
-def index(settings: Settings, embedder: SentenceTransformerEmbedder) -> Index:
-    return Index(settings, embedder=embedder)
+def index(settings: Settings, embedder: SentenceTransformerEmbedder) -> KnowledgeBase:
+    return KnowledgeBase(settings, embedder=embedder)
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """End to end with nothing faked: the sample documents through the real sync, questions through
-`rag.engine()` and `python -m rag` with the real default GGUF model (qwen2.5-coder-1.5b)."""
+`rag.build_engine()` and `python -m rag` with the real default GGUF model (qwen2.5-coder-1.5b)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 import rag
 from ingest.sync import run_sync
-from rag.answer import Engine
+from rag.engine import Engine
 from rag.models import CATALOGUE
 from rag.settings import PROJECT_ROOT, Settings
 from rag.types import Answer
@@ -32,20 +31,19 @@ MAX_TOKENS = 64
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+def kb(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     root = tmp_path_factory.mktemp("e2e")
     docs = root / "docs"
     shutil.copytree(PROJECT_ROOT / "data" / "docs", docs)
     settings = Settings(store_path=root / "store", docs_dir=docs, temperature=0.0, max_new_tokens=MAX_TOKENS)
     report = run_sync(settings, docs, progress=False)
     assert not report.failed and report.files == 4
-    yield settings
-    rag._engine = None  # rag.engine(settings) replaced the process's engine: do not leak the tmp store
+    return settings
 
 
 @pytest.fixture(scope="module")
 def engine(kb: Settings) -> Engine:
-    return rag.engine(kb)
+    return rag.build_engine(kb)
 
 
 def contains_gold(text: str, q: dict[str, Any]) -> bool:
@@ -80,7 +78,7 @@ def test_answer_is_correct_and_cited(engine: Engine) -> None:
 def test_unanswerable_question_is_refused(engine: Engine, kb: Settings) -> None:
     answer = engine.ask(UNANSWERABLE["question"])
     assert answer.refused
-    assert answer.text == kb.refusal_text and answer.citations == []
+    assert answer.text == kb.answer.refusal_text and answer.citations == []
 
 
 def test_cli_prints_answer_and_sources(kb: Settings) -> None:
@@ -88,7 +86,7 @@ def test_cli_prints_answer_and_sources(kb: Settings) -> None:
         pytest.skip("rag/__main__.py (the CLI) does not exist yet")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_TEMPERATURE": "0", "RAG_MAX_NEW_TOKENS": str(MAX_TOKENS)}
     done = subprocess.run(
-        [sys.executable, "-m", "rag", "--store", str(kb.store_path), CLI_QUESTION["question"]],
+        [sys.executable, "-m", "rag", "--store", str(kb.store.path), CLI_QUESTION["question"]],
         cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False,
     )
     assert done.returncode == 0, done.stderr

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from ingest.parsers.base import Block, ParsedDoc, ParseError
+from ingest.parsers.base import Block, ParsedDoc
 from ingest.parsers.detect import DOCUMENT_SUFFIXES, detect
+from rag.errors import ParseError
 
 __all__ = ["DOCUMENT_SUFFIXES", "Block", "ParseError", "ParsedDoc", "parse"]
 

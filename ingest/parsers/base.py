@@ -5,10 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
-class ParseError(Exception):
-    """A file that cannot be ingested; the message is the one-line reason shown to the admin."""
-
-
 @dataclass(frozen=True)
 class Block:
     text: str

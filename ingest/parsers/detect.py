@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from ingest.parsers.base import ParseError
+from rag.errors import ParseError
 
 # Files the scan considers documents; anything else in the folder is ignored, not reported.
 DOCUMENT_SUFFIXES = {".pdf", ".docx", ".docm", ".doc"}

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from ingest.parsers.base import Block, ParsedDoc, ParseError
+from ingest.parsers.base import Block, ParsedDoc
+from rag.errors import ParseError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

@@ -15,9 +15,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.parsers.base import Block, ParsedDoc, ParseError
+from ingest.parsers.base import Block, ParsedDoc
 from ingest.parsers.pdf_titles import page_sections
-from rag.lexical import CJK_RANGES
+from rag.errors import ParseError
+from rag.text.cjk import CJK_WITH_PUNCT
 
 # pypdf logs every oddity of real-world files; the one-line reason per file is what admins need.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -60,7 +61,7 @@ def mixed_scripts(text: str) -> bool:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # CJK text has no spaces, so a line break between two CJK characters is layout (a wrapped line, or
 # one character per line in vertical text), and kept it would split words for the lexical index.
-_CJK_CHAR = f"[{CJK_RANGES}\u3000-\u303f\uff00-\uffef]"  # with CJK punctuation and full-width forms
+_CJK_CHAR = f"[{CJK_WITH_PUNCT}]"
 _CJK_WRAP = re.compile(f"(?<={_CJK_CHAR})\n(?={_CJK_CHAR})")
 
 

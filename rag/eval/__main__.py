@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(store_path=(args.store or default_store(docs)).resolve())
     result: dict[str, Any] = {"docs": str(args.docs), "questions_file": str(args.questions)}
     result["ingest"] = ingest(settings, docs, progress=sys.stderr.isatty())
-    engine = rag.engine(settings)
+    engine = rag.build_engine(settings)
 
     questions = load_questions(args.questions)
     answerable, unanswerable = pick_questions(questions, args.limit, args.unanswerable if args.answers else 0)
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             log=(lambda s: print(s, file=log, flush=True)) if log else (lambda s: None),
         )
         bar.close()
-    result["settings"] = {k: v for k, v in settings.model_dump(mode="json").items()
+    result["settings"] = {k: v for k, v in settings.flat().items()
                           if k in ("embed_model", "chunk_tokens", "chunk_overlap", "candidates", "rrf_k",
                                    "dense_weight", "lexical_weight", "llm_model", "answer_sources",
                                    "passage_tokens", "source_keep", "focus_dense_weight",

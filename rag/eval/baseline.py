@@ -12,7 +12,7 @@ from typing import Any
 
 from rag.models import resolve_embedding
 from rag.settings import Settings
-from rag.types import Chunk
+from rag.types import RetrievedChunk
 
 
 def load_and_split(docs: Path) -> tuple[list[Any], int]:
@@ -47,7 +47,7 @@ class LangChainRecipe:
         t = time.perf_counter()
         chunks, self.failed = load_and_split(docs)
         embeddings = HuggingFaceEmbeddings(
-            model_name=str(resolve_embedding(settings.embed_model, settings.models_dir)),
+            model_name=str(resolve_embedding(settings.embedding.model, settings.models.dir)),
             model_kwargs={"device": "cpu"},
         )
         self._tmp = tempfile.TemporaryDirectory(prefix="lc-recipe-")
@@ -57,11 +57,11 @@ class LangChainRecipe:
         self.ingest_seconds = round(time.perf_counter() - t, 2)
         self.chunks = len(chunks)
 
-    def search(self, question: str, k: int) -> list[Chunk]:
+    def search(self, question: str, k: int) -> list[RetrievedChunk]:
         out = []
         for doc in self.store.similarity_search(question, k=k):
             page = doc.metadata.get("page")
             page = int(page) + 1 if page is not None else None  # PyPDFLoader counts pages from 0
-            out.append(Chunk(id="", text=doc.page_content, file=doc.metadata["file"], page=page, page_end=page,
+            out.append(RetrievedChunk(id="", text=doc.page_content, file=doc.metadata["file"], page=page, page_end=page,
                              heading="", score=0.0, similarity=0.0))
         return out

@@ -19,7 +19,7 @@ from rag.eval.metrics import (
     spread,
 )
 from rag.settings import PROJECT_ROOT, Settings
-from rag.types import Chunk
+from rag.types import RetrievedChunk
 
 
 def default_store(docs: Path) -> Path:
@@ -29,11 +29,11 @@ def default_store(docs: Path) -> Path:
 
 def ingest(settings: Settings, docs: Path, progress: bool) -> dict[str, Any]:
     from ingest.sync import run_sync
-    from rag.store import FingerprintMismatch
+    from rag.errors import StoreMismatch
 
     try:
         report = run_sync(settings, docs, progress=progress)
-    except FingerprintMismatch:
+    except StoreMismatch:
         # The eval measures the current settings: rebuild rather than refuse.
         report = run_sync(settings, docs, progress=progress, reindex=True)
     return {"seconds": report.seconds, "chunks": report.chunks, "files": report.files,
@@ -41,7 +41,7 @@ def ingest(settings: Settings, docs: Path, progress: bool) -> dict[str, Any]:
 
 
 def evaluate_retrieval(
-    search: Callable[[str], list[Chunk]], questions: list[Question], *, tick: Callable[[], None] = lambda: None
+    search: Callable[[str], list[RetrievedChunk]], questions: list[Question], *, tick: Callable[[], None] = lambda: None
 ) -> dict[str, Any]:
     ranks_doc: list[int | None] = []
     ranks_page: list[int | None] = []
@@ -97,7 +97,7 @@ def evaluate_answers(
         "refused_answerable": round(refused_answerable / n, 4) if n else None,
         "questions": n,
         "unanswerable": len(unanswerable),
-        "model": engine.settings.llm_model,
+        "model": engine.settings.llm.model,
     }
     out.update(latency_stats(first_token, "first_token"))
     out.update(latency_stats(total, "total"))

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from rag.llm.base import LLM, GenerationConfig, Message, complete
-from rag.settings import Settings
+from rag.offline import offline_env
+from rag.settings import LLMSettings, ModelSettings
 
 __all__ = ["LLM", "GenerationConfig", "Message", "complete", "generation_config", "load_llm"]
 
 
-def generation_config(settings: Settings, **overrides: float) -> GenerationConfig:
+def generation_config(settings: LLMSettings, **overrides: float) -> GenerationConfig:
     values = dict(
         max_tokens=settings.max_new_tokens,
         temperature=settings.temperature,
@@ -21,25 +22,27 @@ def generation_config(settings: Settings, **overrides: float) -> GenerationConfi
     return GenerationConfig(**values)  # type: ignore[arg-type]
 
 
-def load_llm(settings: Settings) -> LLM:
-    from rag.models import ModelError
+def load_llm(settings: LLMSettings, models: ModelSettings) -> LLM:
+    from rag.errors import ModelError
 
-    if settings.llm_backend == "openai":
+    offline_env()
+
+    if settings.backend == "openai":
         from rag.llm.openai import OpenAICompatibleLLM
 
         return OpenAICompatibleLLM(
-            settings.llm_base_url, settings.llm_model, api_key=settings.llm_api_key,
-            context_tokens=settings.context_tokens,
+            settings.base_url, settings.model, api_key=settings.api_key,
+            context_tokens=settings.context_tokens, timeout=settings.timeout, max_retries=settings.max_retries,
         )
-    if settings.llm_backend == "transformers":
+    if settings.backend == "transformers":
         from rag.llm.transformers import TransformersLLM
 
-        path = Path(settings.llm_model)
+        path = Path(settings.model)
         if not path.is_absolute():
-            path = path if path.exists() else settings.models_dir / settings.llm_model
+            path = path if path.exists() else models.dir / settings.model
         if not path.is_dir():
             raise ModelError(
-                f"transformers model {settings.llm_model!r} not found (looked at {path}): "
+                f"transformers model {settings.model!r} not found (looked at {path}): "
                 "put the model folder in models/ or set RAG_LLM_MODEL to its path"
             )
         return TransformersLLM(path, context_tokens=settings.context_tokens, threads=settings.threads)
@@ -47,8 +50,8 @@ def load_llm(settings: Settings) -> LLM:
     from rag.models import resolve_gguf
 
     return LlamaCppLLM(
-        resolve_gguf(settings.llm_model, settings.models_dir),
+        resolve_gguf(settings.model, models.dir),
         context_tokens=settings.context_tokens,
-        threads=settings.llm_threads,
-        batch_threads=settings.llm_batch_threads,
+        threads=settings.threads,
+        batch_threads=settings.batch_threads,
     )

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from rag.llm.base import GenerationConfig, Message
+from rag.text.cjk import count_cjk
 
 
 class OpenAICompatibleLLM:
-    def __init__(self, base_url: str, model: str, *, api_key: str, context_tokens: int) -> None:
+    def __init__(self, base_url: str, model: str, *, api_key: str, context_tokens: int, timeout: float,
+                 max_retries: int) -> None:
         from openai import OpenAI
 
         self.name = model
         self.context_tokens = context_tokens
-        self._client = OpenAI(base_url=base_url, api_key=api_key, max_retries=1, timeout=120)
+        self._client = OpenAI(base_url=base_url, api_key=api_key, max_retries=max_retries, timeout=timeout)
 
     def stream(self, messages: list[Message], config: GenerationConfig) -> Iterator[str]:
         response = self._client.chat.completions.create(
@@ -32,5 +34,5 @@ class OpenAICompatibleLLM:
     def count_tokens(self, text: str) -> int:
         # The server's tokenizer is not reachable through the API: a conservative estimate that
         # over-counts CJK (one token per character) and English (~3.5 characters per token).
-        cjk = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff")
+        cjk = count_cjk(text)
         return cjk + (len(text) - cjk) // 3 + 1

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app.engine
-from rag.answer import Engine
-from rag.index import Index
+from rag.engine import Engine
 from rag.settings import Settings
+from rag.store.knowledge_base import KnowledgeBase
 from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, build_kb
 
 
@@ -26,15 +26,15 @@ def shared_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settin
 @pytest.fixture
 def own_kb(tmp_path: Path, shared_kb: Settings) -> Settings:
     """A knowledge base of its own, for tests that change documents: a copy of the shared one."""
-    shutil.copytree(shared_kb.docs_dir, tmp_path / "docs", copy_function=shutil.copy2)
-    shutil.copytree(shared_kb.store_path, tmp_path / "store", ignore=shutil.ignore_patterns("ingest.lock"))
+    shutil.copytree(shared_kb.store.docs_dir, tmp_path / "docs", copy_function=shutil.copy2)
+    shutil.copytree(shared_kb.store.path, tmp_path / "store", ignore=shutil.ignore_patterns("ingest.lock"))
     return Settings(docs_dir=tmp_path / "docs", store_path=tmp_path / "store")
 
 
 @pytest.fixture
 def make_engine(embedder: Any) -> Callable[[Settings], SpyEngine]:
     def make(settings: Settings) -> SpyEngine:
-        return SpyEngine(settings, index=Index(settings, embedder=embedder), llm=FakeLLM())
+        return SpyEngine(settings, index=KnowledgeBase(settings, embedder=embedder), llm=FakeLLM())
 
     return make
 
@@ -46,9 +46,7 @@ def engine(shared_kb: Settings, make_engine: Callable[[Settings], SpyEngine]) ->
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch) -> Callable[[Engine], AppTest]:
-    """The page script wired to a given engine, admin off unless a test turns it on."""
-    monkeypatch.delenv("RAG_ADMIN", raising=False)
-    monkeypatch.delenv("RAG_UPLOAD_MAX_MB", raising=False)
+    """The page script wired to a given engine."""
 
     def make(engine: Engine) -> AppTest:
         monkeypatch.setattr(app.engine, "get_engine", lambda: engine)

@@ -10,10 +10,10 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from ingest.sync import run_sync
-from rag.answer import Engine
-from rag.index import Index
+from rag.engine import Engine
 from rag.llm.base import GenerationConfig, Message
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.knowledge_base import KnowledgeBase
 from rag.types import Answer
 
 MAIN = PROJECT_ROOT / "app" / "main.py"
@@ -57,7 +57,7 @@ def build_kb(root: Path, embedder: Any) -> Settings:
     docs = root / "docs"
     shutil.copytree(SAMPLES, docs)
     settings = Settings(docs_dir=docs, store_path=root / "store")
-    run_sync(settings, docs, progress=False, index=Index(settings, embedder=embedder))
+    run_sync(settings, docs, progress=False, index=KnowledgeBase(settings, embedder=embedder))
     return settings
 
 

@@ -10,9 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 from app.text import escape_md
 from ingest.sync import run_sync
-from rag.index import Index
-from rag.lock import WriterLock
+from rag.engine import Engine
 from rag.settings import Settings
+from rag.store.knowledge_base import KnowledgeBase
+from rag.store.lock import WriterLock
 from tests.app.pagekit import SAMPLES, SpyEngine, ask
 
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
@@ -21,9 +22,13 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 @pytest.fixture
-def admin_page(page: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    monkeypatch.setenv("RAG_ADMIN", "1")
-    return page
+def admin_page(page: Callable[..., AppTest]) -> Callable[..., AppTest]:
+    """The page with the admin panel on for this engine."""
+    def make(engine: Engine) -> AppTest:
+        engine.settings = engine.settings.replace(admin=True)
+        return page(engine)
+
+    return make
 
 
 def upload(at: AppTest, *files: tuple[str, bytes, str]) -> AppTest:
@@ -39,7 +44,8 @@ def report(at: AppTest) -> list[str]:
 
 
 def docs_files(settings: Settings) -> set[str]:
-    return {p.relative_to(settings.docs_dir).as_posix() for p in settings.docs_dir.rglob("*") if p.is_file()}
+    docs = settings.store.docs_dir
+    return {p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()}
 
 
 def test_admin_panel_is_off_by_default(page: Callable[..., AppTest], engine: SpyEngine) -> None:
@@ -54,7 +60,7 @@ def test_upload_is_saved_synced_and_searchable(admin_page: Callable[..., AppTest
     at = admin_page(engine)
     assert at.file_uploader[0].allowed_type == [".pdf", ".docx"]
     upload(at, ("Remote Work Policy.docx", DOCX, DOCX_MIME))
-    assert (own_kb.docs_dir / "Remote Work Policy.docx").read_bytes() == DOCX
+    assert (own_kb.store.docs_dir / "Remote Work Policy.docx").read_bytes() == DOCX
     assert report(at) == [f"- **added** {escape_md('Remote Work Policy.docx')}"]
     assert any("1 added" in s.value for s in at.sidebar.success)
     assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "5"
@@ -88,22 +94,21 @@ def test_names_that_could_escape_are_rejected(
 ) -> None:
     engine = make_engine(own_kb)
     before = docs_files(own_kb)
-    outside = set(own_kb.docs_dir.parent.iterdir())
+    outside = set(own_kb.store.docs_dir.parent.iterdir())
     at = upload(admin_page(engine), (name, DOCX if name.endswith("docx") else PDF, "application/pdf"))
     errors = [e.value for e in at.sidebar.error]
     assert len(errors) == 1 and errors[0].startswith("Not added:")
     assert docs_files(own_kb) == before
-    assert set(own_kb.docs_dir.parent.iterdir()) == outside
+    assert set(own_kb.store.docs_dir.parent.iterdir()) == outside
     assert report(at) == [] and not at.sidebar.success  # nothing saved: no sync ran
-    assert engine.index.manifest.chunk_total == Index(own_kb).manifest.chunk_total
+    assert engine.index.manifest.chunk_total == KnowledgeBase(own_kb).manifest.chunk_total
 
 
 def test_wrong_content_and_size_limit_are_rejected(admin_page: Callable[..., AppTest], own_kb: Settings,
                                                    make_engine: Callable[[Settings], SpyEngine],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_UPLOAD_MAX_MB", "1")
     before = docs_files(own_kb)
-    at = admin_page(make_engine(own_kb))
+    at = admin_page(make_engine(own_kb.replace(upload_max_mb=1)))
     big = b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 1)
     upload(at, ("notes.pdf", b"just text, not a PDF", "application/pdf"), ("big.pdf", big, "application/pdf"),
            ("fake.docx", b"PK\x03\x04 not really a zip", DOCX_MIME))
@@ -114,7 +119,7 @@ def test_wrong_content_and_size_limit_are_rejected(admin_page: Callable[..., App
 
 def test_a_running_ingest_blocks_a_second_one(admin_page: Callable[..., AppTest], own_kb: Settings,
                                               make_engine: Callable[[Settings], SpyEngine]) -> None:
-    with WriterLock(own_kb.store_path):
+    with WriterLock(own_kb.store.path):
         at = admin_page(make_engine(own_kb))
         assert any("An ingest is running" in w.value for w in at.sidebar.warning)
         assert at.button(key="admin_add").disabled
@@ -128,8 +133,8 @@ def test_cli_sync_shows_without_restart(page: Callable[..., AppTest], own_kb: Se
     at = page(make_engine(own_kb))
     assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "4"
     # Another process (the CLI) adds a document and syncs its own index of the same store.
-    shutil.copy(SAMPLES / "Product Datasheet NR-200.pdf", own_kb.docs_dir / "NR-300 Datasheet.pdf")
-    run_sync(own_kb, own_kb.docs_dir, progress=False, index=Index(own_kb, embedder=embedder))  # type: ignore[arg-type]
+    shutil.copy(SAMPLES / "Product Datasheet NR-200.pdf", own_kb.store.docs_dir / "NR-300 Datasheet.pdf")
+    run_sync(own_kb, own_kb.store.docs_dir, progress=False, index=KnowledgeBase(own_kb, embedder=embedder))  # type: ignore[arg-type]
     at.run()
     assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "5"
     assert "NR-300 Datasheet.pdf" in at.multiselect(key="filter_files").options
@@ -139,7 +144,7 @@ def test_sync_now_reports_removed_files(admin_page: Callable[..., AppTest], own_
                                         make_engine: Callable[[Settings], SpyEngine]) -> None:
     at = admin_page(make_engine(own_kb))
     at.multiselect(key="filter_files").select("Product Datasheet NR-200.pdf").run()
-    (own_kb.docs_dir / "Product Datasheet NR-200.pdf").unlink()
+    (own_kb.store.docs_dir / "Product Datasheet NR-200.pdf").unlink()
     at.button(key="admin_sync").click().run()
     assert not at.exception
     assert report(at) == [f"- **deleted** {escape_md('Product Datasheet NR-200.pdf')}"]

@@ -111,8 +111,8 @@ def test_sidebar_describes_the_knowledge_base(page: Callable[..., AppTest], engi
     assert metrics == {"Documents": "4", "Passages": str(manifest.chunk_total)}
     info = " ".join(c.value for c in at.sidebar.caption)
     assert "Last sync:" in info and "never" not in info
-    assert escape_md(engine.settings.embed_model) in info
-    assert escape_md(engine.settings.llm_model) in info
+    assert escape_md(engine.settings.embedding.model) in info
+    assert escape_md(engine.settings.llm.model) in info
     assert "Documents (4)" in [e.label for e in at.sidebar.expander]
 
 

@@ -13,9 +13,7 @@ from app.sidebar import synced
 from app.text import answer_md, escape_md, quote_md
 from app.uploads import (
     UploadRejected,
-    admin_enabled,
     folders,
-    max_upload_mb,
     safe_name,
     save_upload,
 )
@@ -82,13 +80,6 @@ def test_folders_lists_visible_subfolders(tmp_path: Path) -> None:
         (tmp_path / d).mkdir(parents=True)
     assert folders(tmp_path) == ["", "a", "b", "b/c"]
 
-
-def test_admin_settings_from_env() -> None:
-    assert admin_enabled({"RAG_ADMIN": "1"}) and admin_enabled({"RAG_ADMIN": "true"})
-    assert not admin_enabled({}) and not admin_enabled({"RAG_ADMIN": "0"})
-    assert max_upload_mb({}) == 50 and max_upload_mb({"RAG_UPLOAD_MAX_MB": "5"}) == 5
-    assert max_upload_mb({"RAG_UPLOAD_MAX_MB": "lots"}) == 50
-    assert max_upload_mb({"RAG_UPLOAD_MAX_MB": "-1"}) == 50
 
 
 def test_resolve_doc_stays_inside_the_docs_folder(tmp_path: Path) -> None:

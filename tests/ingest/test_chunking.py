@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from ingest.chunking import ChunkSettings, chunk_blocks, unit_spans
+from ingest.chunking import ChunkSettings, chunk_blocks
 from ingest.parsers import Block, parse
 from rag.embeddings import SentenceTransformerEmbedder
+from rag.settings import ChunkingSettings
+from rag.text.sentences import unit_spans
 from tests.conftest import SHARED, needs_shared
+
+PREFIX = ChunkingSettings().max_prefix_tokens
 
 
 def test_units_split_at_english_and_cjk_sentence_ends() -> None:
@@ -15,7 +19,7 @@ def test_units_split_at_english_and_cjk_sentence_ends() -> None:
 def test_chunks_fit_the_encoder_and_keep_pages(embedder: SentenceTransformerEmbedder) -> None:
     needs_shared()
     doc = parse(SHARED / "nasty/long/pdfminer_irs_i1040nr_instructions.pdf")
-    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=200, overlap=30)
+    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=200, overlap=30, max_prefix_tokens=PREFIX)
     chunks = chunk_blocks(doc.blocks, "i1040nr", embedder, cfg)
     counts = embedder.count([c.embed_text for c in chunks])
     assert max(counts) <= embedder.max_tokens  # MiniLM silently truncates beyond 256 tokens
@@ -30,7 +34,7 @@ def test_chunks_fit_the_encoder_and_keep_pages(embedder: SentenceTransformerEmbe
 def test_overlap_and_heading_context(embedder: SentenceTransformerEmbedder) -> None:
     sentences = " ".join(f"Sentence number {i} talks about widget {i}." for i in range(60))
     blocks = [Block(text=sentences, headings=("Manual", "Widgets"))]
-    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=60, overlap=20)
+    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=60, overlap=20, max_prefix_tokens=PREFIX)
     chunks = chunk_blocks(blocks, "guide", embedder, cfg)
     assert len(chunks) > 3
     assert chunks[0].embed_text.startswith("guide > Manual > Widgets\n")
@@ -41,7 +45,7 @@ def test_overlap_and_heading_context(embedder: SentenceTransformerEmbedder) -> N
 
 def test_long_cjk_paragraph_is_cut_at_sentence_ends(embedder: SentenceTransformerEmbedder) -> None:
     text = "".join(f"这是第{i}个句子，用来测试中文分块。" for i in range(80))
-    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=100, overlap=10)
+    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=100, overlap=10, max_prefix_tokens=PREFIX)
     chunks = chunk_blocks([Block(text=text, page=1)], "中文", embedder, cfg)
     assert len(chunks) > 2
     assert all(c.text.endswith("。") for c in chunks[:-1])
@@ -50,7 +54,7 @@ def test_long_cjk_paragraph_is_cut_at_sentence_ends(embedder: SentenceTransforme
 
 def test_a_sentence_longer_than_a_chunk_is_cut_by_tokens(embedder: SentenceTransformerEmbedder) -> None:
     text = " ".join(["word"] * 1000)
-    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=100, overlap=10)
+    cfg = ChunkSettings(max_tokens=embedder.max_tokens, chunk_tokens=100, overlap=10, max_prefix_tokens=PREFIX)
     chunks = chunk_blocks([Block(text=text)], "t", embedder, cfg)
     assert len(chunks) >= 10
     assert max(embedder.count([c.text for c in chunks])) <= 100

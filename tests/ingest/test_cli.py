@@ -12,9 +12,9 @@ import time
 from pathlib import Path
 
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index
-from rag.lock import WriterLock
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.knowledge_base import KnowledgeBase
+from rag.store.lock import WriterLock
 from tests.conftest import SHARED, needs_shared
 from tests.ingest.test_sync import assert_consistent
 
@@ -114,4 +114,4 @@ def test_kill_9_mid_run_then_rerun_converges(tmp_path: Path, embedder: SentenceT
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     assert report["files"] == total and report["added"] + report["unchanged"] + report["updated"] == total
-    assert_consistent(Index(Settings(store_path=store), embedder=embedder))
+    assert_consistent(KnowledgeBase(Settings(store_path=store), embedder=embedder))

@@ -9,12 +9,12 @@ import pytest
 
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index
+from rag.errors import StoreMismatch
 from rag.settings import Settings
-from rag.store import FingerprintMismatch
+from rag.store.knowledge_base import KnowledgeBase
 
 
-def assert_consistent(index: Index) -> None:
+def assert_consistent(index: KnowledgeBase) -> None:
     """The store holds exactly the committed version of every file: no duplicate, no orphan."""
     got = index.store.get()
     versions = index.manifest.versions
@@ -26,11 +26,11 @@ def assert_consistent(index: Index) -> None:
     assert len(index.lexical) == len(got.ids)
 
 
-def sync(settings: Settings, index: Index, docs: Path, **kw: object):  # type: ignore[no-untyped-def]
+def sync(settings: Settings, index: KnowledgeBase, docs: Path, **kw: object):  # type: ignore[no-untyped-def]
     return run_sync(settings, docs, progress=False, index=index, **kw)  # type: ignore[arg-type]
 
 
-def test_add_unchanged_update_delete(settings: Settings, index: Index, docs: Path) -> None:
+def test_add_unchanged_update_delete(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
     r = sync(settings, index, docs)
     assert sorted(r.added) == [
         "Employee Handbook.pdf", "Product Datasheet NR-200.pdf",
@@ -85,7 +85,7 @@ def test_add_unchanged_update_delete(settings: Settings, index: Index, docs: Pat
     assert_consistent(index)
 
 
-def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, index: Index, docs: Path) -> None:
+def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
     (docs / "empty.pdf").write_bytes(b"")
     (docs / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
     (docs / "notes.txt").write_text("not a document: ignored, not reported")
@@ -109,7 +109,7 @@ def test_bad_files_are_reported_and_the_rest_ingested(settings: Settings, index:
     assert_consistent(index)
 
 
-def test_dry_run_changes_nothing(settings: Settings, index: Index, docs: Path) -> None:
+def test_dry_run_changes_nothing(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
     r = sync(settings, index, docs, dry_run=True)
     assert len(r.added) == 4 and r.dry_run
     assert index.store.count() == 0 and not index.manifest.files
@@ -119,18 +119,18 @@ def test_fingerprint_mismatch_refuses_then_reindex_works(
     make_settings, embedder: SentenceTransformerEmbedder, docs: Path  # type: ignore[no-untyped-def]
 ) -> None:
     s1 = make_settings()
-    sync(s1, Index(s1, embedder=embedder), docs)
+    sync(s1, KnowledgeBase(s1, embedder=embedder), docs)
     s2 = make_settings(chunk_tokens=100)
-    with pytest.raises(FingerprintMismatch, match="--reindex"):
-        sync(s2, Index(s2, embedder=embedder), docs)
-    index = Index(s2, embedder=embedder)
+    with pytest.raises(StoreMismatch, match="--reindex"):
+        sync(s2, KnowledgeBase(s2, embedder=embedder), docs)
+    index = KnowledgeBase(s2, embedder=embedder)
     r = sync(s2, index, docs, reindex=True)
     assert len(r.added) == 4
     assert index.store.fingerprint()["chunk_tokens"] == 100
     assert_consistent(index)
 
 
-def test_recovery_of_a_half_written_file(settings: Settings, index: Index, docs: Path) -> None:
+def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
     """Simulate a crash between writing a new version and committing it: the next run cleans up."""
     sync(settings, index, docs)
     rel = "Employee Handbook.pdf"
@@ -140,13 +140,13 @@ def test_recovery_of_a_half_written_file(settings: Settings, index: Index, docs:
     index.manifest.pending[rel] = "f" * 64
     index.manifest.save()
     index.store.upsert(orphan, got.embeddings, got.documents, metas)  # type: ignore[arg-type]
-    fresh = Index(settings, embedder=index.embedder)
+    fresh = KnowledgeBase(settings, embedder=index.embedder)
     r = sync(settings, fresh, docs)
     assert r.unchanged == 4
     assert_consistent(fresh)
 
 
-def test_folders_are_recursive_and_names_relative(settings: Settings, index: Index, docs: Path) -> None:
+def test_folders_are_recursive_and_names_relative(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
     nested = docs / "a" / "b"
     nested.mkdir(parents=True)
     shutil.copy(docs / "Employee Handbook.pdf", nested / "copy.pdf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from rag.types import Chunk
+from rag.types import RetrievedChunk
 
 
 def words(text: str) -> int:
@@ -13,6 +13,6 @@ def words(text: str) -> int:
 
 
 def chunk(n: int, text: str, *, file: str = "doc.pdf", page: int | None = 1, page_end: int | None = None,
-          heading: str = "") -> Chunk:
-    return Chunk(id=f"c{n}", text=text, file=file, page=page, page_end=page_end or page, heading=heading,
+          heading: str = "") -> RetrievedChunk:
+    return RetrievedChunk(id=f"c{n}", text=text, file=file, page=page, page_end=page_end or page, heading=heading,
                  score=1.0 / n, similarity=0.5)

@@ -13,11 +13,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ingest.sync import run_sync
-from rag.answer import Engine, has_evidence, is_follow_up
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index
+from rag.engine import Engine, has_evidence, is_follow_up
 from rag.llm import GenerationConfig, Message
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.knowledge_base import KnowledgeBase
 from rag.types import Answer
 
 Reply = str | list[str] | Callable[[list[Message]], list[str]]
@@ -81,18 +81,19 @@ def run(engine: Engine, question: str, **kwargs: object) -> tuple[list[str], Ans
 
 
 @pytest.fixture(scope="module")
-def kb(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> tuple[Settings, Index]:
+def kb(tmp_path_factory: pytest.TempPathFactory,
+       embedder: SentenceTransformerEmbedder) -> tuple[Settings, KnowledgeBase]:
     root = tmp_path_factory.mktemp("kb")
     docs = root / "docs"
     shutil.copytree(PROJECT_ROOT / "data" / "docs", docs)
     settings = Settings(store_path=root / "store", docs_dir=docs)
-    index = Index(settings, embedder=embedder)
+    index = KnowledgeBase(settings, embedder=embedder)
     report = run_sync(settings, docs, progress=False, index=index)
     assert not report.failed and report.files == 4
     return settings, index
 
 
-def engine_with(kb: tuple[Settings, Index], *replies: Reply) -> tuple[Engine, FakeLLM]:
+def engine_with(kb: tuple[Settings, KnowledgeBase], *replies: Reply) -> tuple[Engine, FakeLLM]:
     settings, index = kb
     llm = FakeLLM(*replies)
     return Engine(settings, index=index, llm=llm), llm
@@ -106,48 +107,48 @@ def test_empty_store_refuses_without_calling_the_llm(
 ) -> None:
     settings = make_settings()
     llm = FakeLLM()
-    engine = Engine(settings, index=Index(settings, embedder=embedder), llm=llm)
+    engine = Engine(settings, index=KnowledgeBase(settings, embedder=embedder), llm=llm)
     pieces, answer = run(engine, LEAVE_Q)
     assert llm.calls == []
     assert answer.refused and answer.citations == [] and answer.sources == []
-    assert answer.text == settings.refusal_text == "".join(pieces)
+    assert answer.text == settings.answer.refusal_text == "".join(pieces)
     assert answer.model == ""
     assert set(answer.timings) == {"retrieve", "first_token", "total"}
 
 
-def test_irrelevant_question_has_no_evidence_with_default_thresholds(kb: tuple[Settings, Index]) -> None:
+def test_irrelevant_question_has_no_evidence_with_default_thresholds(kb: tuple[Settings, KnowledgeBase]) -> None:
     settings, _ = kb
     engine, llm = engine_with(kb)
     chunks = engine.retrieve(VOLCANO)
     assert chunks, "retrieval always returns the nearest passages; the gate must reject them"
-    assert not has_evidence(VOLCANO, chunks, Settings())
+    assert not has_evidence(VOLCANO, chunks, Settings().answer)
     _pieces, answer = run(engine, VOLCANO)
     assert llm.calls == []
-    assert answer.refused and answer.citations == [] and answer.text == settings.refusal_text
+    assert answer.refused and answer.citations == [] and answer.text == settings.answer.refusal_text
     assert answer.sources  # the near misses stay available for "you may want to look at"
 
 
-def test_unrelated_chinese_question_is_refused_by_the_gate(kb: tuple[Settings, Index]) -> None:
+def test_unrelated_chinese_question_is_refused_by_the_gate(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb)
     question = "火山爆发时岩浆的温度是多少？"
-    assert not has_evidence(question, engine.retrieve(question), Settings())
+    assert not has_evidence(question, engine.retrieve(question), Settings().answer)
     question = "在一类城市出差，每晚的住宿标准是多少？"
-    assert has_evidence(question, engine.retrieve(question), Settings())
+    assert has_evidence(question, engine.retrieve(question), Settings().answer)
 
 
-def test_relevant_question_passes_the_gate(kb: tuple[Settings, Index]) -> None:
+def test_relevant_question_passes_the_gate(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb)
     chunks = engine.retrieve(LEAVE_Q)
-    assert has_evidence(LEAVE_Q, chunks, Settings())
+    assert has_evidence(LEAVE_Q, chunks, Settings().answer)
 
 
-def test_models_own_refusal_is_honoured(kb: tuple[Settings, Index]) -> None:
+def test_models_own_refusal_is_honoured(kb: tuple[Settings, KnowledgeBase]) -> None:
     settings, _ = kb
     engine, llm = engine_with(kb, ["I don't know: ", "the documents ", "do not say [1]."])
     _, answer = run(engine, LEAVE_Q)
     assert len(llm.calls) == 1
     assert answer.refused and answer.citations == []
-    assert answer.text == settings.refusal_text
+    assert answer.text == settings.answer.refusal_text
     assert answer.model == "fake-llm"
     assert "total" in answer.timings
 
@@ -155,7 +156,7 @@ def test_models_own_refusal_is_honoured(kb: tuple[Settings, Index]) -> None:
 # --- streaming ---------------------------------------------------------------------------------------
 
 
-def test_stream_pieces_then_verified_answer(kb: tuple[Settings, Index]) -> None:
+def test_stream_pieces_then_verified_answer(kb: tuple[Settings, KnowledgeBase]) -> None:
     settings, _ = kb
     reply = ["Full-time employees ", "receive 26 days of ", "paid annual leave ", "[1]."]
     engine, llm = engine_with(kb, reply)
@@ -168,21 +169,21 @@ def test_stream_pieces_then_verified_answer(kb: tuple[Settings, Index]) -> None:
     assert answer.question == answer.standalone_question == LEAVE_Q
     # What the model was given: the real retrieved passages, numbered, and the question.
     (messages,) = llm.calls
-    assert messages[0]["role"] == "system" and settings.refusal_text in messages[0]["content"]
+    assert messages[0]["role"] == "system" and settings.answer.refusal_text in messages[0]["content"]
     assert messages[-1]["content"].rstrip().endswith(f"Question: {LEAVE_Q}")
     numbered = prompt_sources(messages)
     assert [n for n, _ in numbered] == list(range(1, len(numbered) + 1))
-    assert 1 <= len(numbered) <= settings.answer_sources
+    assert 1 <= len(numbered) <= settings.answer.sources
     assert [f for _, f in numbered] == [c.file for c in answer.sources[: len(numbered)]]
     assert llm.configs[0].max_tokens == 48  # per-call generation overrides reach the backend
-    assert llm.configs[0].temperature == settings.temperature
+    assert llm.configs[0].temperature == settings.llm.temperature
     # The model cited [1]: the citation is that source, if it supports the claim.
     assert len(answer.citations) == 1
     assert answer.citations[0].file == "Employee Handbook.pdf" and answer.citations[0].page == 3
     assert "26" in answer.citations[0].snippet
 
 
-def test_thinking_is_hidden_from_stream_and_answer(kb: tuple[Settings, Index]) -> None:
+def test_thinking_is_hidden_from_stream_and_answer(kb: tuple[Settings, KnowledgeBase]) -> None:
     reply = ["<th", "ink>The user asks about leave; ", "source 1 says 26.</th", "ink>\n\n", "Full-time employees",
              " receive 26 days of paid annual leave [1]."]
     engine, _ = engine_with(kb, reply)
@@ -194,13 +195,13 @@ def test_thinking_is_hidden_from_stream_and_answer(kb: tuple[Settings, Index]) -
     assert answer.text.startswith("Full-time employees receive 26 days")
 
 
-def test_thinking_only_reply_is_a_refusal(kb: tuple[Settings, Index]) -> None:
+def test_thinking_only_reply_is_a_refusal(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb, ["<think>I cannot find it", " anywhere"])
     pieces, answer = run(engine, LEAVE_Q)
     assert "".join(pieces) == "" and answer.refused
 
 
-def test_empty_reply_still_reports_all_timings(kb: tuple[Settings, Index]) -> None:
+def test_empty_reply_still_reports_all_timings(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb, [])
     _, answer = run(engine, LEAVE_Q)
     assert answer.refused
@@ -216,7 +217,7 @@ def cite_second_source(messages: list[Message]) -> list[str]:
     return [first, " [2]."]
 
 
-def test_citations_only_of_used_sources(kb: tuple[Settings, Index]) -> None:
+def test_citations_only_of_used_sources(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, llm = engine_with(kb, cite_second_source)
     _, answer = run(engine, "What is the payload capacity of the NR-200 and how long does it run?")
     assert len(prompt_sources(llm.calls[0])) >= 2
@@ -227,7 +228,7 @@ def test_citations_only_of_used_sources(kb: tuple[Settings, Index]) -> None:
     assert (cite.file, cite.page) == (answer.sources[1].file, answer.sources[1].page)
 
 
-def test_uncited_reply_is_attributed_to_its_source(kb: tuple[Settings, Index]) -> None:
+def test_uncited_reply_is_attributed_to_its_source(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb, "Full-time employees receive 26 days of paid annual leave per year.")
     _, answer = run(engine, LEAVE_Q)
     assert [(c.file, c.page) for c in answer.citations] == [("Employee Handbook.pdf", 3)]
@@ -244,7 +245,8 @@ def test_uncited_reply_is_attributed_to_its_source(kb: tuple[Settings, Index]) -
         ({"folder": "policies"}, {"policies/IT Security Policy.docx", "policies/差旅报销制度.docx"}),
     ],
 )
-def test_filters_restrict_the_sources(kb: tuple[Settings, Index], filters: dict[str, str], allowed: set[str]) -> None:
+def test_filters_restrict_the_sources(kb: tuple[Settings, KnowledgeBase], filters: dict[str, str],
+                                      allowed: set[str]) -> None:
     question = "How long is the warranty and how long must records be retained?"
     engine, llm = engine_with(kb, "The documents list several periods.")
     unfiltered = {c.file for c in engine.retrieve(question)}
@@ -255,7 +257,7 @@ def test_filters_restrict_the_sources(kb: tuple[Settings, Index], filters: dict[
     assert {c.file for c in answer.citations} <= allowed
 
 
-def test_filter_matching_no_file_refuses_without_the_llm(kb: tuple[Settings, Index]) -> None:
+def test_filter_matching_no_file_refuses_without_the_llm(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, llm = engine_with(kb)
     _, answer = run(engine, LEAVE_Q, filters={"file": "no such file.pdf"})
     assert answer.refused and answer.sources == [] and llm.calls == []
@@ -288,7 +290,7 @@ def test_standalone_questions_are_not_follow_ups(question: str) -> None:
     assert not is_follow_up(question, HISTORY)
 
 
-def test_follow_up_is_rewritten_and_the_rewrite_is_retrieved(kb: tuple[Settings, Index]) -> None:
+def test_follow_up_is_rewritten_and_the_rewrite_is_retrieved(kb: tuple[Settings, KnowledgeBase]) -> None:
     rewritten = "How long is the battery warranty on the NR-200?"
     engine, llm = engine_with(kb, ['"How long is the battery warranty', ' on the NR-200?"\n'],
                               "The battery warranty is 36 months or 3,000 charge cycles [1].")
@@ -307,28 +309,28 @@ def test_follow_up_is_rewritten_and_the_rewrite_is_retrieved(kb: tuple[Settings,
     assert not answer.refused and answer.citations[0].file == "Product Datasheet NR-200.pdf"
 
 
-def test_rewrite_keeps_only_the_first_line_unquoted(kb: tuple[Settings, Index]) -> None:
+def test_rewrite_keeps_only_the_first_line_unquoted(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, _ = engine_with(kb, '"How long is the battery warranty on the NR-200?"\nIt asks about the battery.',
                             "Answer.")
     _, answer = run(engine, "and the battery warranty?", history=HISTORY)
     assert answer.standalone_question == "How long is the battery warranty on the NR-200?"
 
 
-def test_standalone_question_with_history_is_not_rewritten(kb: tuple[Settings, Index]) -> None:
+def test_standalone_question_with_history_is_not_rewritten(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, llm = engine_with(kb, "Full-time employees receive 26 days of paid annual leave [1].")
     _, answer = run(engine, LEAVE_Q, history=HISTORY)
     assert llm.rewrites == [] and len(llm.answers) == 1
     assert answer.standalone_question == LEAVE_Q
 
 
-def test_follow_up_words_without_history_are_not_rewritten(kb: tuple[Settings, Index]) -> None:
+def test_follow_up_words_without_history_are_not_rewritten(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, llm = engine_with(kb, "Answer.")
     _, answer = run(engine, "and what about its price?")
     assert llm.rewrites == []
     assert answer.standalone_question == "and what about its price?"
 
 
-def test_empty_rewrite_falls_back_to_the_question(kb: tuple[Settings, Index]) -> None:
+def test_empty_rewrite_falls_back_to_the_question(kb: tuple[Settings, KnowledgeBase]) -> None:
     engine, llm = engine_with(kb, "<think>hmm</think>  ", "Answer.")
     _, answer = run(engine, "what about its price?", history=HISTORY)
     assert len(llm.rewrites) == 1

@@ -1,4 +1,4 @@
-"""rag.citations: the model's markers are checked against the sources, not trusted."""
+"""rag.query.citations: the model's markers are checked against the sources, not trusted."""
 
 from __future__ import annotations
 
@@ -6,22 +6,28 @@ import re
 
 import pytest
 
-from rag.citations import (
-    ATTRIBUTION_THRESHOLD,
-    SUPPORT_THRESHOLD,
-    best_snippet,
-    is_refusal,
-    overlap,
-    strip_thinking,
-    verify,
-)
-from rag.types import Chunk
+from rag.llm.thinking import strip_thinking
+from rag.query import citations
+from rag.query.citations import ATTRIBUTION_THRESHOLD, SUPPORT_THRESHOLD, is_refusal
+from rag.settings import AnswerSettings
+from rag.text.words import overlap
+from rag.types import Citation, RetrievedChunk
+
+SNIPPET = AnswerSettings()
+
+
+def verify(text: str, sources: list[RetrievedChunk]) -> tuple[str, list[Citation]]:
+    return citations.verify(text, sources, snippet_chars=SNIPPET.snippet_chars, snippet_slack=SNIPPET.snippet_slack)
+
+
+def best_snippet(answer: str, source: str, width: int = SNIPPET.snippet_chars) -> str:
+    return citations.best_snippet(answer, source, width, SNIPPET.snippet_slack)
 
 REFUSAL = "I don't know: the documents do not say."
 
 
-def chunk(n: int, text: str, file: str, page: int | None = None, heading: str = "") -> Chunk:
-    return Chunk(id=f"c{n}", text=text, file=file, page=page, page_end=page, heading=heading,
+def chunk(n: int, text: str, file: str, page: int | None = None, heading: str = "") -> RetrievedChunk:
+    return RetrievedChunk(id=f"c{n}", text=text, file=file, page=page, page_end=page, heading=heading,
                  score=1.0 / n, similarity=0.5)
 
 

@@ -16,12 +16,11 @@ from sentence_transformers.sentence_transformer import modules as st_modules
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from ingest.sync import run_sync
-from rag.embeddings import BGE_INSTRUCTION_EN, BGE_INSTRUCTION_ZH, SentenceTransformerEmbedder
-from rag.index import Index
-from rag.models import ModelError
-from rag.retrieval import Retriever
+from rag.embeddings import BGE_INSTRUCTION_EN, BGE_INSTRUCTION_ZH, SentenceTransformerEmbedder, load_embedder
+from rag.errors import ModelError, StoreMismatch
+from rag.query.retriever import Retriever
 from rag.settings import Settings
-from rag.store import FingerprintMismatch
+from rag.store.knowledge_base import KnowledgeBase
 
 BGE_EN = "BAAI/bge-tiny-en-v1.5"
 BGE_ZH = "BAAI/bge-tiny-zh-v1.5"
@@ -87,7 +86,7 @@ def empty_hf_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(scope="module")
 def bge(models_dir: Path) -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder(_settings(embed_model=BGE_EN, models_dir=models_dir, embed_batch_size=8))
+    return load_embedder(_settings(embed_model=BGE_EN, models_dir=models_dir, embed_batch_size=8))
 
 
 def _settings(**values: object) -> Settings:
@@ -112,7 +111,7 @@ def test_query_instruction_on_queries_only(bge: SentenceTransformerEmbedder, mod
     np.testing.assert_allclose(bge.embed_documents([q])[0], _raw(raw, [q])[0], atol=1e-5)
     assert float(np.abs(bge.embed_query(q) - bge.embed_documents([q])[0]).max()) > 0.05
     # An explicit empty instruction turns it off.
-    plain = SentenceTransformerEmbedder(_settings(embed_model=BGE_EN, models_dir=models_dir, query_instruction=""))
+    plain = load_embedder(_settings(embed_model=BGE_EN, models_dir=models_dir, query_instruction=""))
     np.testing.assert_allclose(plain.embed_query(q), bge.embed_documents([q])[0], atol=1e-5)
 
 
@@ -124,7 +123,7 @@ def test_vectors_are_normalised_even_without_a_normalize_module(tmp_path: Path) 
     texts = ["battery", "the robot password minimum length", "a " * 40]
     raw_norms = np.linalg.norm(raw.encode(texts, convert_to_numpy=True), axis=1)
     assert not np.allclose(raw_norms, 1.0, atol=1e-3)
-    emb = SentenceTransformerEmbedder(_settings(embed_model=BGE_EN, models_dir=root))
+    emb = load_embedder(_settings(embed_model=BGE_EN, models_dir=root))
     docs = emb.embed_documents(texts)
     assert docs.dtype == np.float32 and docs.shape == (3, 32)
     np.testing.assert_allclose(np.linalg.norm(docs, axis=1), 1.0, atol=1e-5)
@@ -137,7 +136,7 @@ def test_bge_zh_found_in_the_hugging_face_cache(tmp_path: Path, empty_hf_cache: 
     _tiny_bert(snapshot)
     (snapshot.parent.parent / "refs").mkdir()
     (snapshot.parent.parent / "refs" / "main").write_text("0" * 40)
-    emb = SentenceTransformerEmbedder(_settings(embed_model=BGE_ZH, models_dir=tmp_path / "no-models"))
+    emb = load_embedder(_settings(embed_model=BGE_ZH, models_dir=tmp_path / "no-models"))
     assert emb.query_instruction == BGE_INSTRUCTION_ZH and not emb.english_only
     raw = SentenceTransformer(str(snapshot), device="cpu", local_files_only=True)
     np.testing.assert_allclose(emb.embed_query("年假"), _raw(raw, [BGE_INSTRUCTION_ZH + "年假"])[0], atol=1e-5)
@@ -147,7 +146,7 @@ def test_missing_bge_model_is_one_clear_error(tmp_path: Path) -> None:
     name = "BAAI/bge-small-en-v1.5"
     models_dir = tmp_path / "models"
     with pytest.raises(ModelError) as err:
-        SentenceTransformerEmbedder(_settings(embed_model=name, models_dir=models_dir))
+        load_embedder(_settings(embed_model=name, models_dir=models_dir))
     msg = str(err.value)
     assert "\n" not in msg
     assert str(models_dir / "bge-small-en-v1.5") in msg  # where it looked ...
@@ -166,23 +165,23 @@ def test_bge_fingerprint_refused_by_a_minilm_store(
     d.add_paragraph("Employees get 26 days of paid annual leave.")
     d.save(str(docs / "leave.docx"))
     settings: Settings = make_settings()
-    run_sync(settings, docs, progress=False, index=Index(settings, embedder=embedder))
-    index = Index(settings, embedder=bge)
+    run_sync(settings, docs, progress=False, index=KnowledgeBase(settings, embedder=embedder))
+    index = KnowledgeBase(settings, embedder=bge)
     before = sorted(index.store.ids())
-    with pytest.raises(FingerprintMismatch, match="--reindex") as err:
+    with pytest.raises(StoreMismatch, match="--reindex") as err:
         run_sync(settings, docs, progress=False, index=index)
     assert BGE_EN in str(err.value) and "all-MiniLM-L6-v2" in str(err.value)
     assert sorted(index.store.ids()) == before and index.store.fingerprint()["embed_dim"] == 384
     # Querying that store with BGE vectors is refused too, rather than answered with noise.
-    with pytest.raises(FingerprintMismatch, match="--reindex"):
-        Retriever(index, settings).search("annual leave")
+    with pytest.raises(StoreMismatch, match="--reindex"):
+        Retriever(index, settings.retrieval, keep_ranked=settings.answer.sources).search("annual leave")
 
 
 def test_chunker_tokenizer_is_private_and_thread_safe(models_dir: Path) -> None:
     """Regression: the chunker (count/windows, parse thread) and encode() (sync thread) once shared one
     fast tokenizer whose padding/truncation state each call rewrites: encode got unpadded batches
     ("Unable to create tensor"). With a shared tokenizer this loop fails in most runs."""
-    emb = SentenceTransformerEmbedder(_settings(embed_model=BGE_EN, models_dir=models_dir, embed_batch_size=4))
+    emb = load_embedder(_settings(embed_model=BGE_EN, models_dir=models_dir, embed_batch_size=4))
     assert emb.tokenizer is not emb.model.tokenizer
     texts = [("token " * n).strip() for n in (3, 60, 17, 90, 1, 45, 120, 8, 33, 75)]  # padding needed
     units = [("word " * n).strip() for n in range(1, 120, 7)]

@@ -1,8 +1,8 @@
-"""rag.focus: passages cut to the sentences that bear on the question, weak ones left out."""
+"""rag.query.focus: passages cut to the sentences that bear on the question, weak ones left out."""
 
 from __future__ import annotations
 
-from rag.focus import focus
+from rag.query.focus import focus
 from tests.rag.chunks import chunk, words
 
 FILLER = [f"Filler sentence number {i} talks about the weather in general terms." for i in range(12)]

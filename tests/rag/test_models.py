@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from rag import models
-from rag.models import GgufSpec, ModelError
+from rag.errors import ModelError
+from rag.models import GgufSpec
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 

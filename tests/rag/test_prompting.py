@@ -1,4 +1,4 @@
-"""rag.prompting: numbered sources within a token budget, history trimming, the rewrite prompt."""
+"""rag.query.prompt: numbered sources within a token budget, history trimming, the rewrite prompt."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rag.prompting import build_messages, rewrite_messages, trim_history
+from rag.query.prompt import build_messages, rewrite_messages, trim_history
 from tests.rag.chunks import chunk, words
 
 REFUSAL = "I don't know: the documents do not say."

@@ -14,9 +14,10 @@ import pytest
 
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index
-from rag.retrieval import Retriever, as_langchain
+from rag.lcel import as_langchain
+from rag.query.retriever import Retriever
 from rag.settings import PROJECT_ROOT, Settings
+from rag.store.knowledge_base import KnowledgeBase
 
 SAMPLES = PROJECT_ROOT / "data" / "docs"
 QUESTIONS = [json.loads(line) for line in (PROJECT_ROOT / "data" / "sample_questions.jsonl").read_text().splitlines()]
@@ -27,12 +28,13 @@ ALL_FILES = {
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> tuple[Settings, Index]:
+def corpus(tmp_path_factory: pytest.TempPathFactory,
+           embedder: SentenceTransformerEmbedder) -> tuple[Settings, KnowledgeBase]:
     """The four sample documents, synced once for the read-only tests of this module."""
     root = tmp_path_factory.mktemp("retrieval")
     shutil.copytree(SAMPLES, root / "docs")
     settings = Settings(store_path=root / "store", docs_dir=root / "docs")
-    index = Index(settings, embedder=embedder)
+    index = KnowledgeBase(settings, embedder=embedder)
     report = run_sync(settings, root / "docs", progress=False, index=index)
     assert sorted(report.added) == sorted(ALL_FILES) and not report.failed
     index.refresh()  # take the post-sync stamp now, so no search reloads the index under a spy
@@ -40,11 +42,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransform
 
 
 @pytest.fixture
-def retriever(corpus: tuple[Settings, Index]) -> Retriever:
-    return Retriever(corpus[1], corpus[0])
+def retriever(corpus: tuple[Settings, KnowledgeBase]) -> Retriever:
+    return Retriever(corpus[1], corpus[0].retrieval, keep_ranked=corpus[0].answer.sources)
 
 
-def _files(index: Index, ids: list[str]) -> set[str]:
+def _files(index: KnowledgeBase, ids: list[str]) -> set[str]:
     return {str(m["file"]) for m in index.store.get(ids=ids).metadatas}
 
 
@@ -79,10 +81,10 @@ def test_gold_file_and_page_in_top_3(retriever: Retriever, q: dict[str, Any]) ->
     assert scores == sorted(scores, reverse=True)
 
 
-def test_past_what_the_model_reads_each_result_is_a_new_page(corpus: tuple[Settings, Index]) -> None:
+def test_past_what_the_model_reads_each_result_is_a_new_page(corpus: tuple[Settings, KnowledgeBase]) -> None:
     settings, index = corpus
-    spread = Retriever(index, settings.model_copy(update={"answer_sources": 2}))
-    plain = Retriever(index, settings.model_copy(update={"answer_sources": 99}))
+    spread = Retriever(index, settings.retrieval, keep_ranked=2)
+    plain = Retriever(index, settings.retrieval, keep_ranked=99)
     changed = 0
     for q in QUESTIONS:
         ranked = plain.search(q["question"], top_k=60)
@@ -132,7 +134,7 @@ FILTER_CASES = [
 
 @pytest.mark.parametrize(("filters", "allowed", "question"), FILTER_CASES, ids=[str(c[0]) for c in FILTER_CASES])
 def test_filters_restrict_dense_and_lexical_sides(
-    corpus: tuple[Settings, Index], monkeypatch: pytest.MonkeyPatch,
+    corpus: tuple[Settings, KnowledgeBase], monkeypatch: pytest.MonkeyPatch,
     filters: dict[str, Any], allowed: set[str], question: str,
 ) -> None:
     settings, index = corpus
@@ -142,7 +144,7 @@ def test_filters_restrict_dense_and_lexical_sides(
 
     dense_seen = _spy(monkeypatch, index.store, "query")
     lexical_seen = _spy(monkeypatch, index.lexical, "search")
-    chunks = Retriever(index, settings).search(question, top_k=10, filters=filters)
+    chunks = Retriever(index, settings.retrieval, keep_ranked=3).search(question, top_k=10, filters=filters)
     assert chunks and {c.file for c in chunks} <= allowed
     assert len(dense_seen) == 1 and len(lexical_seen) == 1
     assert dense_seen[0] and _files(index, [cid for cid, _ in dense_seen[0]]) <= allowed
@@ -150,19 +152,20 @@ def test_filters_restrict_dense_and_lexical_sides(
 
     # Each side alone through the real retriever (the other weighted out): still only allowed files.
     for side in ({"dense_weight": 0.0}, {"lexical_weight": 0.0}):
-        alone = Retriever(index, settings.model_copy(update=side)).search(question, top_k=10, filters=filters)
+        one_side = Retriever(index, settings.retrieval.model_copy(update=side), keep_ranked=3)
+        alone = one_side.search(question, top_k=10, filters=filters)
         assert alone and {c.file for c in alone} <= allowed, side
 
 
-def test_lexical_only_hit_outside_the_filter_does_not_come_back(corpus: tuple[Settings, Index]) -> None:
+def test_lexical_only_hit_outside_the_filter_does_not_come_back(corpus: tuple[Settings, KnowledgeBase]) -> None:
     settings, index = corpus
     question = "battery bumper charge cycles"  # words only the datasheet has
-    lexical_only = Retriever(index, settings.model_copy(update={"dense_weight": 0.0}))
+    lexical_only = Retriever(index, settings.retrieval.model_copy(update={"dense_weight": 0.0}), keep_ranked=3)
     hits = lexical_only.search(question, top_k=5)
     assert hits and {c.file for c in hits} == {"Product Datasheet NR-200.pdf"}
     # Filtered to the policies, the lexical side has nothing to give, and nothing leaks through it.
     assert lexical_only.search(question, top_k=5, filters={"folder": "policies"}) == []
-    both = Retriever(index, settings).search(question, top_k=5, filters={"folder": "policies"})
+    both = Retriever(index, settings.retrieval, keep_ranked=3).search(question, top_k=5, filters={"folder": "policies"})
     assert both and {c.file for c in both} <= {"policies/IT Security Policy.docx", "policies/差旅报销制度.docx"}
 
 
@@ -182,8 +185,8 @@ def test_lexical_index_follows_add_update_delete(
     docs = tmp_path / "docs"
     docs.mkdir()
     settings = make_settings()
-    index = Index(settings, embedder=embedder)
-    lexical_only = Retriever(index, settings.model_copy(update={"dense_weight": 0.0}))
+    index = KnowledgeBase(settings, embedder=embedder)
+    lexical_only = Retriever(index, settings.retrieval.model_copy(update={"dense_weight": 0.0}), keep_ranked=3)
 
     def sync() -> None:
         run_sync(settings, docs, progress=False, index=index)
@@ -205,7 +208,8 @@ def test_lexical_index_follows_add_update_delete(
     assert {c.file for c in lexical_only.search("zorblaxian", top_k=5)} == {"alpha.docx"}
 
     # A reader opened before the next syncs (the page, another process) must see them too.
-    reader = Retriever(Index(settings, embedder=embedder), settings.model_copy(update={"dense_weight": 0.0}))
+    lexical = settings.retrieval.model_copy(update={"dense_weight": 0.0})
+    reader = Retriever(KnowledgeBase(settings, embedder=embedder), lexical, keep_ranked=3)
 
     _docx(docs / "alpha.docx", "The vintrobic calibration of the press runs every Thursday.")  # update
     _docx(docs / "gamma.docx", "Spare keys are kept in the plumtrove cabinet.")  # add

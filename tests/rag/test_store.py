@@ -18,11 +18,12 @@ import pytest
 
 from ingest.sync import chunk_settings, run_sync
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.index import Index, store_fingerprint
-from rag.manifest import FileRecord
-from rag.retrieval import build_where
+from rag.errors import StoreMismatch
+from rag.query.retriever import build_where
 from rag.settings import PROJECT_ROOT, Settings
-from rag.store import ChromaStore, FingerprintMismatch, Metadata, open_store, where_all
+from rag.store.catalog import FileRecord
+from rag.store.chroma import ChromaStore, Metadata, open_store, where_all
+from rag.store.knowledge_base import KnowledgeBase, store_fingerprint
 from tests.processes import stop
 
 CHROMA_CLI = PROJECT_ROOT / ".venv" / "bin" / "chroma"
@@ -81,7 +82,7 @@ def store_settings(request: pytest.FixtureRequest, make_settings: Callable[..., 
 
 @pytest.fixture
 def store(store_settings: Settings) -> Iterator[ChromaStore]:
-    s = open_store(store_settings)
+    s = open_store(store_settings.store)
     yield s
     s.reset()  # leaves an empty collection on the shared server, not thousands of rows
 
@@ -117,9 +118,9 @@ def _fill(store: ChromaStore, per_file: int = 3) -> dict[str, Metadata]:
     return dict(zip(ids, metas, strict=True))
 
 
-def _index_for(settings: Settings, store: ChromaStore) -> Index:
-    """A real Index whose manifest lists FILES: build_where resolves folder prefixes through it."""
-    index = Index(settings, store=store)
+def _index_for(settings: Settings, store: ChromaStore) -> KnowledgeBase:
+    """A real KnowledgeBase whose manifest lists FILES: build_where resolves folder prefixes through it."""
+    index = KnowledgeBase(settings, store=store)
     for rel, extra in FILES.items():
         index.manifest.files[rel] = FileRecord("v1", 0, 0, 3, 1, extra["kind"])
     return index
@@ -228,7 +229,7 @@ def test_where_operators_used_by_the_index(store: ChromaStore) -> None:
     assert where_all() is None
     both = where_all(file="a.pdf", page=3)
     assert store.ids(both) == ["a.pdf#2"]
-    # How Index.replace_file drops a file's other versions: $and with $ne.
+    # How KnowledgeBase.replace_file drops a file's other versions: $and with $ne.
     store.upsert(["a.pdf#new"], _vectors(1), ["new"], [{"file": "a.pdf", "doc_version": "v2", "kind": "pdf"}])
     store.delete(where={"$and": [{"file": "a.pdf"}, {"doc_version": {"$ne": "v2"}}]})
     assert store.ids({"file": "a.pdf"}) == ["a.pdf#new"]
@@ -279,11 +280,11 @@ def test_fingerprint_lives_in_collection_metadata(store: ChromaStore, store_sett
     store.set_fingerprint({"chunk_tokens": 160, "embed_model": "m2"})  # merges, later value wins
     assert store.fingerprint() == {**fp, "chunk_tokens": 160, "embed_model": "m2"}
     # Recorded with the collection, not in the process: a new client sees it.
-    assert open_store(store_settings).fingerprint() == store.fingerprint()
+    assert open_store(store_settings.store).fingerprint() == store.fingerprint()
     store.upsert(["1"], _vectors(1), ["x"], [{"file": "x"}])
     store.reset()  # a reset store is a new, unmarked one
     assert store.count() == 0 and store.fingerprint() == {}
-    assert open_store(store_settings).fingerprint() == {}
+    assert open_store(store_settings.store).fingerprint() == {}
 
 
 def test_fingerprint_mismatch_is_refused_with_reindex_hint(
@@ -294,10 +295,10 @@ def test_fingerprint_mismatch_is_refused_with_reindex_hint(
     d = docx.Document()
     d.add_paragraph("The lighthouse keeper logs every passing ship in the harbour register.")
     d.save(str(docs / "note.docx"))
-    index = Index(store_settings, embedder=embedder)  # opens the store through open_store(settings)
+    index = KnowledgeBase(store_settings, embedder=embedder)  # opens the store through open_store(settings)
     other = {"embed_model": "BAAI/bge-small-en-v1.5", "embed_dim": 384, "embed_normalized": True}
     index.store.set_fingerprint(other)
-    with pytest.raises(FingerprintMismatch, match="--reindex") as err:
+    with pytest.raises(StoreMismatch, match="--reindex") as err:
         run_sync(store_settings, docs, progress=False, index=index)
     assert "embed_model" in str(err.value)
     assert index.store.count() == 0 and index.store.fingerprint() == other  # refused before any write
@@ -306,5 +307,5 @@ def test_fingerprint_mismatch_is_refused_with_reindex_hint(
     assert report.added == ["note.docx"] and index.store.count() == report.chunks > 0
     expected = store_fingerprint(embedder, chunk_settings(store_settings, embedder))
     assert index.store.fingerprint() == expected
-    assert open_store(store_settings).fingerprint() == expected
+    assert open_store(store_settings.store).fingerprint() == expected
     index.store.reset()

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.parsers import ParseError, parse
+from ingest.parsers import parse
 from ingest.parsers.detect import detect
+from rag.errors import ParseError
 
 
 def test_legacy_doc_and_unknown_types(tmp_path: Path) -> None:

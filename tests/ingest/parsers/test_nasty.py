@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from ingest.parsers import ParseError, parse
+from ingest.parsers import parse
+from rag.errors import ParseError
 from tests.conftest import SHARED, needs_shared
 
 PASSWORDS = ["1234", "usersecret", "baz"]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import rag
 from rag.eval.__main__ import main as eval_main
 from rag.eval.metrics import (
     Question,
@@ -85,9 +84,7 @@ def test_eval_cli_reports_the_metrics_and_reuses_the_store(
     files_before = json.loads(manifest.read_text(encoding="utf-8"))["files"]
 
     # Second run on the same store, in this process (a second torch start costs ~15 s): the same entry
-    # point, nothing re-ingested, the same figures back. rag.engine(settings) replaces the process's
-    # engine: monkeypatch puts the old one back.
-    monkeypatch.setattr(rag, "_engine", rag._engine)
+    # point, nothing re-ingested, the same figures back.
     assert eval_main(_argv(docs, questions, store, tmp_path / "second.json")) == 0
     assert "doc_hit@5" in capsys.readouterr().out
     second = json.loads((tmp_path / "second.json").read_text(encoding="utf-8"))

@@ -36,8 +36,8 @@ CHAT_TEMPLATE = (
 def gguf_llm() -> LLM:
     """The real default model (qwen2.5-coder-1.5b through llama.cpp), as the app loads it."""
     settings = Settings()
-    assert settings.llm_backend == "llama_cpp", "the contract test expects the default backend"
-    return load_llm(settings)
+    assert settings.llm.backend == "llama_cpp", "the contract test expects the default backend"
+    return load_llm(settings.llm, settings.models)
 
 
 @pytest.fixture(scope="session")
@@ -86,7 +86,8 @@ def tiny_hf_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_hf_llm(tiny_hf_dir: Path) -> LLM:
-    return load_llm(Settings(llm_backend="transformers", llm_model=str(tiny_hf_dir), context_tokens=512))
+    settings = Settings(llm_backend="transformers", llm_model=str(tiny_hf_dir), context_tokens=512)
+    return load_llm(settings.llm, settings.models)
 
 
 class StubServer:
@@ -148,5 +149,6 @@ def stub_server() -> Iterator[StubServer]:
 
 @pytest.fixture(scope="session")
 def openai_llm(stub_server: StubServer) -> LLM:
-    return load_llm(Settings(llm_backend="openai", llm_base_url=stub_server.url, llm_model="stub-model",
-                             context_tokens=8192))
+    settings = Settings(llm_backend="openai", llm_base_url=stub_server.url, llm_model="stub-model",
+                        context_tokens=8192)
+    return load_llm(settings.llm, settings.models)

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.errors import ModelError
+
 # Heavy libraries (torch, sentence-transformers, huggingface_hub) are imported inside functions:
 # this module is imported by everything and the CLI must start fast.
 
@@ -37,9 +39,6 @@ _CHUNK = 1 << 20
 _OFFLINE_VARS = ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE")
 _STALE_PART_SECONDS = 3600  # a live join writes to its .part once per wheel; an hour-old one was killed
 
-
-class ModelError(RuntimeError):
-    """A model is missing or could not be prepared; the message is one line that says the fix."""
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,22 @@ Filters are evaluated by Chroma for both sides, so the two can never disagree on
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from rag.index import Index
-from rag.lexical import CJK_RE
-from rag.settings import Settings
-from rag.store import Where
-from rag.types import Chunk
+from rag.errors import NoMatchingDocuments
+from rag.settings import RetrievalSettings
+from rag.store.chroma import Where
+from rag.store.knowledge_base import KnowledgeBase
+from rag.text.cjk import cjk_share
+from rag.types import RetrievedChunk
 
 Filters = Mapping[str, Any]
 
 
-class NoMatch(Exception):
-    """The filters select no document at all."""
 
-
-def build_where(filters: Filters | None, index: Index) -> Where | None:
+def build_where(filters: Filters | None, index: KnowledgeBase) -> Where | None:
     """{"file": x|[x..], "folder": prefix|[..], any metadata key: value|[values]} → a Chroma where."""
     if not filters:
         return None
@@ -45,16 +42,11 @@ def build_where(filters: Filters | None, index: Index) -> Where | None:
         files = chosen if files is None else files & chosen
     if files is not None:
         if not files:
-            raise NoMatch("no document matches the filter")
+            raise NoMatchingDocuments("no document matches the filter")
         parts.append({"file": {"$in": sorted(files)}})
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"$and": parts}
-
-
-def cjk_share(text: str) -> float:
-    letters = [ch for ch in text if ch.isalpha()]
-    return sum(1 for ch in letters if CJK_RE.match(ch)) / len(letters) if letters else 0.0
 
 
 def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
@@ -66,11 +58,15 @@ def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]
 
 
 class Retriever:
-    def __init__(self, index: Index, settings: Settings) -> None:
+    def __init__(self, index: KnowledgeBase, settings: RetrievalSettings, *, keep_ranked: int) -> None:
+        """`keep_ranked`: how many first results stay in ranked order (what the model reads) before
+        results prefer pages not yet listed."""
         self.index = index
         self.settings = settings
+        self.keep_ranked = keep_ranked
 
-    def search(self, question: str, *, top_k: int | None = None, filters: Filters | None = None) -> list[Chunk]:
+    def search(self, question: str, *, top_k: int | None = None,
+               filters: Filters | None = None) -> list[RetrievedChunk]:
         s = self.settings
         top_k = top_k or s.top_k
         self.index.refresh()
@@ -78,7 +74,7 @@ class Retriever:
             return []
         try:
             where = build_where(filters, self.index)
-        except NoMatch:
+        except NoMatchingDocuments:
             return []
         self.index.check_query_embedder()
         embedder = self.index.embedder
@@ -91,16 +87,17 @@ class Retriever:
         fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
         return self._best(sorted(fused, key=fused.__getitem__, reverse=True), fused, q, top_k)
 
-    def _best(self, ranked: list[str], fused: dict[str, float], q: np.ndarray | None, top_k: int) -> list[Chunk]:
+    def _best(self, ranked: list[str], fused: dict[str, float], q: np.ndarray | None,
+              top_k: int) -> list[RetrievedChunk]:
         """The first `top_k` current chunks. Past the first `answer_sources` (what the model reads, kept as
         ranked), a chunk of a page already listed waits behind those of other pages: a second passage of
         the same page sends the reader nowhere new (FinanceBench page_hit@5 +1 of 34, benchmarks/RESULTS.md)."""
-        keep = self.settings.answer_sources
-        picked: list[Chunk] = []
-        waiting: list[Chunk] = []
+        keep = self.keep_ranked
+        picked: list[RetrievedChunk] = []
+        waiting: list[RetrievedChunk] = []
         pages: set[object] = set()
         # Batches with a few spares: chunks of a version being replaced right now are dropped.
-        step = top_k + 5
+        step = top_k + self.settings.fetch_spare
         for start in range(0, len(ranked), step):
             for c in self._materialise(ranked[start : start + step], fused, q):
                 page = (c.file, c.page) if c.page is not None else c.id
@@ -113,7 +110,7 @@ class Retriever:
     def reads(self, question: str) -> bool:
         """An English-only encoder maps a CJK question to noise: neither its ranks nor its similarity
         (0.56-0.71 even for unanswerable questions, measured) may count, so it is not asked at all."""
-        return not (self.index.embedder.english_only and cjk_share(question) > 0.3)
+        return not (self.index.embedder.english_only and cjk_share(question) > self.settings.cjk_question_share)
 
     def similarity_to(self, question: str) -> Callable[[list[str]], list[float]] | None:
         """Cosines of texts to the question, or None where the encoder cannot read it."""
@@ -123,7 +120,7 @@ class Retriever:
         q = embedder.embed_query(question)
         return lambda texts: (embedder.embed_documents(texts) @ q).tolist()
 
-    def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray | None) -> list[Chunk]:
+    def _materialise(self, ids: list[str], fused: dict[str, float], q: np.ndarray | None) -> list[RetrievedChunk]:
         got = self.index.store.get(ids=ids, embeddings=q is not None)
         by_id = {cid: i for i, cid in enumerate(got.ids)}
         out = []
@@ -135,7 +132,7 @@ class Retriever:
             sim = float(np.dot(got.embeddings[i], q)) if q is not None and got.embeddings is not None else 0.0
             page = meta.get("page")
             out.append(
-                Chunk(
+                RetrievedChunk(
                     id=cid,
                     text=got.documents[i],
                     file=str(meta.get("file", "")),
@@ -149,39 +146,3 @@ class Retriever:
                 )
             )
         return out
-
-
-def as_langchain(retriever: Retriever, *, top_k: int | None = None, filters: Filters | None = None) -> Any:
-    """This retriever as a LangChain `BaseRetriever`: `.invoke(question)` → Documents with file/page metadata."""
-    return _langchain_class()(retriever=retriever, top_k=top_k, filters=dict(filters) if filters else None)
-
-
-@lru_cache(maxsize=1)
-def _langchain_class() -> type:
-    # Imported on first use: langchain-core costs import time nobody else here needs.
-    from langchain_core.callbacks import CallbackManagerForRetrieverRun
-    from langchain_core.documents import Document
-    from langchain_core.retrievers import BaseRetriever
-
-    class LangChainRetriever(BaseRetriever):
-        retriever: Any
-        top_k: int | None = None
-        filters: dict[str, Any] | None = None
-
-        def _get_relevant_documents(
-            self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-        ) -> list[Document]:
-            return [
-                Document(
-                    id=c.id,
-                    page_content=c.text,
-                    metadata={
-                        **c.metadata, "file": c.file, "page": c.page, "page_end": c.page_end,
-                        "page_label": c.page_label, "heading": c.heading, "score": c.score,
-                        "similarity": c.similarity,
-                    },
-                )
-                for c in self.retriever.search(query, top_k=self.top_k, filters=self.filters)
-            ]
-
-    return LangChainRetriever

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from rag.types import Chunk
+from rag.types import RetrievedChunk
 
 Message = dict[str, str]
 
@@ -27,7 +27,7 @@ REWRITE = (
 )
 
 
-def source_header(n: int, chunk: Chunk) -> str:
+def source_header(n: int, chunk: RetrievedChunk) -> str:
     where = [f"file: {chunk.file}"]
     if chunk.page is not None:
         where.append(f"page {chunk.pages}")
@@ -36,7 +36,7 @@ def source_header(n: int, chunk: Chunk) -> str:
     return f"[{n}] ({', '.join(where)})"
 
 
-def build_messages(question: str, sources: Sequence[Chunk], refusal: str) -> list[Message]:
+def build_messages(question: str, sources: Sequence[RetrievedChunk], refusal: str) -> list[Message]:
     blocks = "\n\n".join(f"{source_header(n, c)}\n{c.text}" for n, c in enumerate(sources, 1))
     user = f"Sources:\n\n{blocks}\n\nQuestion: {question}"
     return [{"role": "system", "content": SYSTEM.format(refusal=refusal)}, {"role": "user", "content": user}]

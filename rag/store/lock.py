@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-
-class StoreLocked(Exception):
-    pass
+from rag.errors import StoreLocked
 
 
 class WriterLock:

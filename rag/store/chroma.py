@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from rag.settings import Settings
+from rag.offline import offline_env
+from rag.settings import StoreSettings
 
 Metadata = dict[str, str | int | float | bool]
 Where = dict[str, Any]
@@ -22,9 +23,6 @@ class Records:
     metadatas: list[Metadata] = field(default_factory=list)
     embeddings: np.ndarray | None = None
 
-
-class FingerprintMismatch(Exception):
-    pass
 
 
 class VectorStore(Protocol):
@@ -55,7 +53,8 @@ _FP_PREFIX = "fp_"
 class ChromaStore:
     """Chroma with our habits: cosine space, batches under the server's limit, no None metadata."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: StoreSettings) -> None:
+        offline_env()
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -65,12 +64,12 @@ class ChromaStore:
                 host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
             )
         else:
-            path = settings.store_path / "chroma"
+            path = settings.path / "chroma"
             path.mkdir(parents=True, exist_ok=True)
             self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
         self.name = settings.collection
         self.collection = self._open()
-        self.max_batch = min(5000, int(self.client.get_max_batch_size()))
+        self.max_batch = min(settings.max_batch, int(self.client.get_max_batch_size()))
 
     def _open(self) -> Any:
         return self.client.get_or_create_collection(self.name, configuration={"hnsw": {"space": "cosine"}})
@@ -153,7 +152,7 @@ class ChromaStore:
         self.collection = self._open()
 
 
-def open_store(settings: Settings) -> ChromaStore:
+def open_store(settings: StoreSettings) -> ChromaStore:
     return ChromaStore(settings)
 
 

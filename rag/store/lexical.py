@@ -1,65 +1,19 @@
 """BM25 over the committed chunks (bm25s), kept beside the store and rebuilt by each sync that changes it.
 
-The packaged encoder is English-only, so for Chinese text this side carries retrieval: CJK runs are
-cut into words by jieba (search mode, which also emits the shorter words inside long ones).
+The packaged encoder is English-only, so for Chinese text this side carries retrieval (tokens:
+`rag.text.words.tokenize`).
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import re
 import shutil
-import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-CJK_RANGES = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af"
-CJK_RE = re.compile(f"[{CJK_RANGES}]")
-CJK_RUN = re.compile(f"[{CJK_RANGES}]+")
-_TOKEN = re.compile(rf"[{CJK_RANGES}]+|\d+(?:[.,]\d+)*|[^\W\d_{CJK_RANGES}]+(?:'[^\W\d_]+)?")
-_STOP = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was were will with "
-    "what which who whom when where why how did does do not".split()
-)
-
-
-def _jieba():  # type: ignore[no-untyped-def]
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
-# Bump when tokenize() changes: an index built by another version is rebuilt, not misread.
-TOKENIZER_VERSION = 2
-
-
-@lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return _stemmer().stemWord(word)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():  # type: ignore[no-untyped-def]
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    out: list[str] = []
-    for tok in _TOKEN.findall(unicodedata.normalize("NFKC", text).lower()):
-        if "\u3400" <= tok[0] <= "\ud7af" or "\uf900" <= tok[0] <= "\ufaff":
-            out += [w for w in _jieba().cut_for_search(tok) if w.strip()]
-        elif tok[0].isdigit():
-            out.append(tok.replace(",", ""))
-        elif tok not in _STOP:
-            out.append(_stem(tok))
-    return out
+from rag.text.words import TOKENIZER_VERSION, tokenize
 
 
 class LexicalIndex:

@@ -11,10 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from rag.lexical import LexicalIndex
-from rag.manifest import FileRecord, Manifest
+from rag.errors import StoreMismatch
 from rag.settings import Settings
-from rag.store import ChromaStore, FingerprintMismatch, Metadata, open_store
+from rag.store.catalog import FileRecord, Manifest
+from rag.store.chroma import ChromaStore, Metadata, open_store
+from rag.store.lexical import LexicalIndex
 
 if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
@@ -41,12 +42,12 @@ def mismatch_message(stored: dict[str, Any], current: dict[str, Any], docs_dir: 
             f"run python -m ingest {docs_dir} --reindex")
 
 
-class Index:
+class KnowledgeBase:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, store: ChromaStore | None = None):
         self.settings = settings
         self._embedder = embedder
-        self.store = store or open_store(settings)
-        base = settings.store_path / settings.collection
+        self.store = store or open_store(settings.store)
+        base = settings.store.path / settings.store.collection
         self.manifest_path = base.with_name(base.name + ".manifest.json")
         self.lexical_path = base.with_name(base.name + ".lexical")
         self.manifest = Manifest.load(self.manifest_path)
@@ -91,7 +92,7 @@ class Index:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         SharedSystemClient.clear_system_cache()
-        self.store = open_store(self.settings)
+        self.store = open_store(self.settings.store)
         self.manifest = Manifest.load(self.manifest_path)
         self._lexical = None
         self._query_checked = False
@@ -105,8 +106,8 @@ class Index:
         stored = self.store.fingerprint()
         current = self.embedder.fingerprint()  # type: ignore[attr-defined]
         if stored and any(stored.get(k) != v for k, v in current.items()):
-            raise FingerprintMismatch(
-                mismatch_message({k: stored.get(k) for k in current}, current, self.settings.docs_dir)
+            raise StoreMismatch(
+                mismatch_message({k: stored.get(k) for k in current}, current, self.settings.store.docs_dir)
             )
         self._query_checked = True
 

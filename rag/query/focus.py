@@ -14,13 +14,13 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.citations import sentences, units
-from rag.types import Chunk
+from rag.query.citations import sentences, units
+from rag.types import RetrievedChunk
 
 
 def focus(
     question: str,
-    chunks: Sequence[Chunk],
+    chunks: Sequence[RetrievedChunk],
     count_tokens: Callable[[str], int],
     passage_tokens: int,
     *,
@@ -28,7 +28,7 @@ def focus(
     budget: int | None = None,
     similarity: Callable[[list[str]], Sequence[float]] | None = None,
     dense_weight: float = 0.5,
-) -> list[Chunk]:
+) -> list[RetrievedChunk]:
     """The chunks that match at least `keep` times as well as the best one, in their order, each cut to
     its sentences nearest the question: `passage_tokens` each (a short one leaves its rest to the next),
     `budget` in all. A sentence's match is its share of the best word score plus `dense_weight` times
@@ -45,7 +45,7 @@ def focus(
     best = [max(s) for s in scores]
     kept = [i for i, b in enumerate(best) if b >= keep * max(best)]
     left = passage_tokens * len(kept) if budget is None else min(budget, passage_tokens * len(kept))
-    out: list[Chunk] = []
+    out: list[RetrievedChunk] = []
     for k, i in enumerate(kept):
         share = left // (len(kept) - k)
         text = _excerpt(split[i], scores[i], count_tokens, share)

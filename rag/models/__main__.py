@@ -1,0 +1,7 @@
+"""`python -m rag.models list | prepare NAME... | path NAME | fetch NAME`."""
+
+import sys
+
+from rag.models import main
+
+sys.exit(main())

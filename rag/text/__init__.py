@@ -1,0 +1,1 @@
+"""Text rules shared by ingest and answering: CJK scripts, words and their stop lists, sentences."""
