@@ -52,7 +52,7 @@ def render(engine: Engine, options: AskOptions) -> None:
     turns = conversation()
     for i, turn in enumerate(turns):
         _show(turn, i, settings)
-    question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.app.question_chars,
+    question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.answer.question_chars,
                              submit_mode="stop")
     if isinstance(question, str) and question.strip():
         past = history(turns)

@@ -113,6 +113,8 @@ class AnswerSettings(Section):
         "(0: words only).", ge=0.0, le=10.0)
     history_tokens: int = setting(400, "Tokens of recent conversation kept for a follow-up's rewrite.",
                                   ge=0, le=32768)
+    question_chars: int = setting(2000, "Longest question taken (the page, the CLI, the API); a history message "
+                                  "is cut to it too.", ge=10, le=100_000)
     rewrite_tokens: int = setting(64, "Tokens the follow-up rewrite may take: one question.", ge=8, le=1024)
     prompt_reserve_tokens: int = setting(
         300, "Context tokens kept free for the system prompt, the question and the chat template.",
@@ -158,7 +160,6 @@ class LLMSettings(Section):
 class AppSettings(Section):
     admin: bool = setting(False, "Show every visitor the upload-and-sync panel.")
     upload_max_mb: int = setting(50, "Largest upload, in MB.", ge=1, le=10_000)
-    question_chars: int = setting(2000, "Longest question the page takes.", ge=10, le=100_000)
     closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
 
 
