@@ -50,7 +50,7 @@ def load_llm(settings: LLMSettings, models: ModelSettings) -> LLM:
     from rag.models import resolve_gguf
 
     return LlamaCppLLM(
-        resolve_gguf(settings.model, models.dir),
+        resolve_gguf(settings.model, models.dir, models.cache_dir),
         context_tokens=settings.context_tokens,
         threads=settings.threads,
         batch_threads=settings.batch_threads,
