@@ -12,12 +12,13 @@ or the store is opened.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -25,6 +26,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from rag.errors import InvalidInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "RAG_"
@@ -242,6 +245,10 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
 
+    def __init__(self, **values: Any) -> None:
+        # Declared so type checkers accept the flat names (`Settings(top_k=3)`), which `nest` places.
+        super().__init__(**values)
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -293,7 +300,26 @@ def _validated(values: dict[str, Section]) -> Settings:
     return Settings.model_validate({name: section.model_dump() for name, section in values.items()})
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings for an entry point: a bad value or a broken `rag.toml` is one `InvalidInput` line that
+    names the setting, instead of pydantic's report."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise InvalidInput(describe_error(e)) from e
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInput(f"{config_file()}: not valid TOML ({e})") from e
+
+
+def describe_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = tuple(str(part) for part in first["loc"])
+    flat = next((name for name, where in FLAT_NAMES.items() if where == loc[:2]), ".".join(loc))
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"setting {flat} (RAG_{flat.upper()} or rag.toml): {first['msg']}{more}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once."""
-    return Settings()
+    return load_settings()
