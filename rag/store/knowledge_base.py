@@ -2,7 +2,7 @@
 
 Writers (ingest) go through `replace_file` / `delete_file` under `lock`; readers (retrieval) see only
 chunks of the version the catalog has committed, and `refresh()` picks up another process's sync.
-Each part is a protocol (rag/store/protocol.py); by default the backends for the settings.
+Each part is a protocol (rag/store/protocol.py); left out, it is the one rag/store/backends.py picks.
 """
 
 from __future__ import annotations
