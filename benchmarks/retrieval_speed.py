@@ -315,8 +315,10 @@ def query_without_count(store: Any) -> Callable[..., list[tuple[str, float]]]:
     def query(embedding: np.ndarray, k: int, where: Any = None) -> list[tuple[str, float]]:
         if k <= 0:
             return []
+        from rag.store.chroma import chroma_where
+
         res = store.collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, where=where,
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, where=chroma_where(where),
             include=["distances"],
         )
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -24,9 +24,10 @@ from ingest.scan import FileInfo, file_sha256, scan
 from rag.embeddings import Embedder
 from rag.errors import ParseError, StoreMismatch
 from rag.settings import Settings
-from rag.store.catalog import FailedRecord, FileRecord, Manifest
-from rag.store.chroma import Metadata
+from rag.store.backends import open_lock
+from rag.store.catalog import FailedRecord, FileRecord
 from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
+from rag.store.protocol import Catalog, Metadata
 
 
 @dataclass
@@ -135,7 +136,7 @@ class Syncer:
         report.seconds = round(time.monotonic() - t0, 3)
         return report
 
-    def _plan(self, docs_dir: Path, manifest: Manifest, report: SyncReport) -> list[_Job]:
+    def _plan(self, docs_dir: Path, manifest: Catalog, report: SyncReport) -> list[_Job]:
         jobs = []
         for info in scan(docs_dir):
             rec = manifest.files.get(info.rel)
@@ -272,11 +273,11 @@ def run_sync(
     progress: bool = True,
     index: KnowledgeBase | None = None,
 ) -> SyncReport:
-    """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first."""
-    from rag.store.lock import WriterLock
-
-    with WriterLock(settings.store.path):
-        index = index or KnowledgeBase(settings)
+    """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first,
+    before the store is even opened."""
+    lock = index.lock if index is not None else open_lock(settings.store)
+    with lock:
+        index = index or KnowledgeBase(settings, lock=lock)
         index.refresh()
         index.writing = True
         try:

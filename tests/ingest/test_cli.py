@@ -14,7 +14,7 @@ from pathlib import Path
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
-from rag.store.lock import WriterLock
+from rag.store.lock import FileLock
 from tests.conftest import SHARED, needs_shared
 from tests.ingest.test_sync import assert_consistent
 
@@ -70,7 +70,7 @@ def test_json_report_exit_codes_and_passwords(tmp_path: Path) -> None:
 
 def test_second_writer_is_refused_with_the_holder(tmp_path: Path, docs: Path) -> None:
     store = tmp_path / "store"
-    with WriterLock(store):
+    with FileLock(store):
         out = ingest(docs, store)
     assert out.returncode == 2
     assert "locked by another ingest" in out.stderr and f"pid {os.getpid()}" in out.stderr

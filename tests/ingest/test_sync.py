@@ -11,6 +11,7 @@ from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import StoreMismatch
 from rag.settings import Settings
+from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase
 
 
@@ -77,7 +78,7 @@ def test_add_unchanged_update_delete(settings: Settings, index: KnowledgeBase, d
     (docs / "Product Datasheet NR-200.pdf").unlink()
     r = sync(settings, index, docs)
     assert r.deleted == ["Product Datasheet NR-200.pdf"] and r.files == 3
-    assert not index.store.get(where={"file": "Product Datasheet NR-200.pdf"}).ids
+    assert not index.store.get(where=Eq("file", "Product Datasheet NR-200.pdf")).ids
     assert not any(
         index.store.get(ids=[cid]).metadatas[0]["file"].startswith("Product")
         for cid, _ in index.lexical.search("NR-200 payload battery", 20)
@@ -134,7 +135,7 @@ def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBas
     """Simulate a crash between writing a new version and committing it: the next run cleans up."""
     sync(settings, index, docs)
     rel = "Employee Handbook.pdf"
-    got = index.store.get(where={"file": rel}, embeddings=True)
+    got = index.store.get(where=Eq("file", rel), embeddings=True)
     orphan = [f"orphan-{i}" for i in range(len(got.ids))]
     metas = [{**m, "doc_version": "f" * 64} for m in got.metadatas]
     index.manifest.pending[rel] = "f" * 64
@@ -152,5 +153,5 @@ def test_folders_are_recursive_and_names_relative(settings: Settings, index: Kno
     shutil.copy(docs / "Employee Handbook.pdf", nested / "copy.pdf")
     r = sync(settings, index, docs)
     assert "a/b/copy.pdf" in r.added
-    meta = index.store.get(where={"file": "a/b/copy.pdf"}).metadatas[0]
+    meta = index.store.get(where=Eq("file", "a/b/copy.pdf")).metadatas[0]
     assert meta["folder"] == "a/b" and meta["file_name"] == "copy.pdf"
