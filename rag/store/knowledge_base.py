@@ -6,6 +6,7 @@ version the manifest has committed, and `refresh()` picks up another process's s
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,8 @@ from rag.store.lexical import LexicalIndex
 if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
     from rag.embeddings import Embedder
+
+logger = logging.getLogger(__name__)
 
 CHUNKER_VERSION = 3  # 2: PDF chunks carry page titles and section headings; 3: titles with a legal form ("plc")
 
@@ -127,10 +130,14 @@ class KnowledgeBase:
         """Finish what a killed run left half done; True when something was cleaned up."""
         m = self.manifest
         if not self.manifest_path.exists() and self.store.count():
+            logger.warning("store %s: chunks without a catalog (a first run was killed): starting clean",
+                           self.settings.store.path)
             self.store.reset()  # chunks nobody committed: start clean
             return True
         if not m.pending:
             return False
+        logger.warning("store %s: an interrupted run left %d file(s) half written; cleaning up: %s",
+                       self.settings.store.path, len(m.pending), ", ".join(sorted(m.pending)))
         for rel in list(m.pending):
             rec = m.files.get(rel)
             if rec is None:
