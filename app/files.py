@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
+
+logger = logging.getLogger(__name__)
 
 MIME = {
     ".pdf": "application/pdf",
@@ -41,6 +44,7 @@ def pdf_page_text(path: Path, page: int) -> str | None:
             return None
         return reader.pages[page - 1].extract_text() or ""
     except Exception:  # any parser failure just means: no page preview
+        logger.exception("no preview of %s page %d", path, page)
         return None
 
 

@@ -12,13 +12,14 @@ import uuid
 import zipfile
 from pathlib import Path
 
+from rag.errors import InvalidInput
+
 SUFFIXES = (".pdf", ".docx")
 _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary name
 
 
-class UploadRejected(ValueError):
+class UploadRejected(InvalidInput):
     """An upload that may not be saved; the message says why, for the admin."""
-
 
 
 def safe_name(name: str) -> str:

@@ -7,6 +7,7 @@ are embedded together so small files still fill the encoder's batches.
 from __future__ import annotations
 
 import hashlib
+import logging
 import queue
 import threading
 import time
@@ -29,6 +30,8 @@ from rag.store.catalog import FailedRecord, FileRecord
 from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
 from rag.store.protocol import Catalog, Metadata
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class SyncReport:
@@ -46,6 +49,10 @@ class SyncReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        return (f"{'dry run: ' if self.dry_run else ''}{len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.deleted)} deleted, {self.unchanged} unchanged, {len(self.failed)} failed")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -99,6 +106,7 @@ class Syncer:
         index = self.index
         fingerprint = store_fingerprint(self.embedder, self.cfg)
         if reindex and not dry_run:
+            logger.info("reindex of %s: the store is emptied first", docs_dir)
             index.reset()
         elif index.store.count() or index.store.fingerprint():
             stored = index.store.fingerprint()
@@ -121,6 +129,7 @@ class Syncer:
                 (report.added if job.is_new else report.updated).append(job.info.rel)
             report.files, report.chunks = len(manifest.files), manifest.chunk_total
             report.seconds = time.monotonic() - t0
+            logger.info("sync of %s: %s", docs_dir, report.summary())
             return report
 
         for rel in deleted:
@@ -134,6 +143,8 @@ class Syncer:
         manifest.save()
         report.files, report.chunks = len(manifest.files), manifest.chunk_total
         report.seconds = round(time.monotonic() - t0, 3)
+        logger.info("sync of %s: %s; store: %d files, %d chunks (%.1f s)", docs_dir, report.summary(),
+                    report.files, report.chunks, report.seconds)
         return report
 
     def _plan(self, docs_dir: Path, manifest: Catalog, report: SyncReport) -> list[_Job]:
@@ -204,6 +215,7 @@ class Syncer:
             rel = job.info.rel
             if job.error is not None:
                 kept = " (previous version kept)" if rel in manifest.files else ""
+                logger.warning("%s not ingested: %s%s", rel, job.error, kept)
                 report.failed.append({"file": rel, "error": job.error + kept})
                 manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error)
                 manifest.save()

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -166,10 +166,25 @@ class AppSettings(Section):
     closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
 
 
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "Least severe messages of the project's own modules written to the log file (other "
+        "libraries write WARNING and up: their INFO is noise to an admin).", flat="log_level")
+    file: Path | None = setting(
+        None, "The log file (relative: to the project root); unset: logs/rag.log in the store folder, next "
+        "to the data it tells about, so each store (the eval's, the tests') keeps its own story.",
+        flat="log_file")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value  # RAG_LOG_LEVEL=debug works too
+
+
 SECTIONS: dict[str, type[Section]] = {
     "store": StoreSettings, "models": ModelSettings, "embedding": EmbeddingSettings,
     "chunking": ChunkingSettings, "retrieval": RetrievalSettings, "answer": AnswerSettings,
-    "llm": LLMSettings, "app": AppSettings,
+    "llm": LLMSettings, "app": AppSettings, "log": LogSettings,
 }
 
 
@@ -244,6 +259,7 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
+    log: LogSettings = LogSettings()
 
     def __init__(self, **values: Any) -> None:
         # Declared so type checkers accept the flat names (`Settings(top_k=3)`), which `nest` places.
@@ -275,6 +291,8 @@ class Settings(BaseSettings):
             update={"docs_dir": rooted(self.store.docs_dir), "path": rooted(self.store.path)}))
         object.__setattr__(self, "models", self.models.model_copy(
             update={"dir": rooted(self.models.dir), "cache_dir": rooted(self.models.cache_dir)}))
+        if self.log.file is not None:
+            object.__setattr__(self, "log", self.log.model_copy(update={"file": rooted(self.log.file)}))
         return self
 
     def flat(self) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +11,8 @@ from ingest.parsers.detect import DOCUMENT_SUFFIXES, detect
 from rag.errors import ParseError
 
 __all__ = ["DOCUMENT_SUFFIXES", "Block", "ParseError", "ParsedDoc", "parse"]
+
+logger = logging.getLogger(__name__)
 
 
 def parse(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
@@ -28,4 +31,5 @@ def parse(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
     except OSError as e:
         raise ParseError(f"cannot read file ({e.strerror or e})") from e
     except Exception as e:  # a parser bug on one odd file must not stop the run
+        logger.exception("unexpected parser error on %s", path)
         raise ParseError(f"unexpected parser error ({type(e).__name__}: {e})") from e

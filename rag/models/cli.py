@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 from rag.errors import ModelError
+from rag.logs import cli_errors, configure_logging
 from rag.models.catalogue import CATALOGUE, DEFAULT_EMBEDDING
 from rag.models.gguf import cached_gguf, gguf_path, prepare_gguf
 from rag.models.hub import fetch_embedding
 from rag.models.resolve import resolve_embedding, resolve_gguf
-from rag.settings import Settings
+from rag.settings import load_settings
 
 
 def _cmd_list(models_dir: Path, cache_dir: Path) -> None:
@@ -30,7 +29,8 @@ def _cmd_list(models_dir: Path, cache_dir: Path) -> None:
     print(f"{DEFAULT_EMBEDDING:20} {'no' if embedding == 'missing' else 'yes':4} embedding  {embedding}")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+@cli_errors("python -m rag.models")
+def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # `fetch` lifts it for itself only
     parser = argparse.ArgumentParser(
         prog="python -m rag.models", description="Find and prepare local models."
@@ -47,21 +47,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     # The settings need only pydantic, so `prepare` works before the rest of the project is installed.
-    models = Settings().models
+    settings = load_settings()
+    configure_logging(settings)
+    models = settings.models
     models_dir: Path = args.models_dir or models.dir
-    try:
-        if args.command == "prepare":
-            for name in args.names:
-                prepare_gguf(name, models.cache_dir)
-        elif args.command == "list":
-            _cmd_list(models_dir, models.cache_dir)
-        elif args.command == "path":
-            gguf = args.name in CATALOGUE or args.name.endswith(".gguf")
-            print(resolve_gguf(args.name, models_dir, models.cache_dir) if gguf
-                  else resolve_embedding(args.name, models_dir))
-        elif args.command == "fetch":
-            print(fetch_embedding(args.name, models_dir))
-    except ModelError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    if args.command == "prepare":
+        for name in args.names:
+            prepare_gguf(name, models.cache_dir)
+    elif args.command == "list":
+        _cmd_list(models_dir, models.cache_dir)
+    elif args.command == "path":
+        gguf = args.name in CATALOGUE or args.name.endswith(".gguf")
+        print(resolve_gguf(args.name, models_dir, models.cache_dir) if gguf
+              else resolve_embedding(args.name, models_dir))
+    elif args.command == "fetch":
+        print(fetch_embedding(args.name, models_dir))
     return 0

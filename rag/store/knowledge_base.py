@@ -7,6 +7,7 @@ Each part is a protocol (rag/store/protocol.py); left out, it is the one rag/sto
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,8 @@ from rag.store.protocol import Catalog, LexicalIndex, Metadata, VectorStore, Wri
 if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
     from rag.embeddings import Embedder
+
+logger = logging.getLogger(__name__)
 
 CHUNKER_VERSION = 3  # 2: PDF chunks carry page titles and section headings; 3: titles with a legal form ("plc")
 
@@ -125,10 +128,14 @@ class KnowledgeBase:
         """Finish what a killed run left half done; True when something was cleaned up."""
         m = self.manifest
         if not m.exists() and self.store.count():
+            logger.warning("store %s: chunks without a catalog (a first run was killed): starting clean",
+                           self.settings.store.path)
             self.store.reset()  # chunks nobody committed: start clean
             return True
         if not m.pending:
             return False
+        logger.warning("store %s: an interrupted run left %d file(s) half written; cleaning up: %s",
+                       self.settings.store.path, len(m.pending), ", ".join(sorted(m.pending)))
         for rel in list(m.pending):
             rec = m.files.get(rel)
             self.store.delete(where=Eq("file", rel) if rec is None else other_versions(rel, rec.sha256))

@@ -131,7 +131,8 @@ def test_fingerprint_mismatch_refuses_then_reindex_works(
     assert_consistent(index)
 
 
-def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
+def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBase, docs: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
     """Simulate a crash between writing a new version and committing it: the next run cleans up."""
     sync(settings, index, docs)
     rel = "Employee Handbook.pdf"
@@ -145,6 +146,7 @@ def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBas
     r = sync(settings, fresh, docs)
     assert r.unchanged == 4
     assert_consistent(fresh)
+    assert any("interrupted run left 1 file(s) half written" in m and rel in m for m in caplog.messages)
 
 
 def test_folders_are_recursive_and_names_relative(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
