@@ -18,6 +18,9 @@ from rag.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+# The model CLI configures logging: keep its log file and handlers inside each test.
+pytestmark = pytest.mark.usefixtures("entry_point_log")
+
 
 def _model_dir(path: Path) -> Path:
     path.mkdir(parents=True)
