@@ -25,13 +25,13 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     return filters or None
 
 
-def print_sources(answer: Answer, out: Any = sys.stdout) -> None:
+def print_sources(answer: Answer, closest: int, out: Any = sys.stdout) -> None:
+    """The cited sources, or under a refusal the `closest` passages as places to look."""
     if answer.refused:
-        near = [c for c in answer.sources[:3]]
-        if near:
+        if answer.sources[:closest]:
             print("\nYou may want to look at:", file=out)
-            for c in near:
-                print(f"  - {c.file}" + (f", page {c.pages}" if c.pages else ""), file=out)
+            for chunk in answer.sources[:closest]:
+                print(f"  - {chunk.file}" + (f", page {chunk.pages}" if chunk.pages else ""), file=out)
         return
     if answer.citations:
         print("\nSources:", file=out)
@@ -55,7 +55,7 @@ def ask_once(engine: Any, question: str, args: argparse.Namespace, history: list
         print()
         if not answer.refused and answer.citations:
             print(f"\nAnswer: {answer.text}")
-        print_sources(answer)
+        print_sources(answer, engine.settings.app.closest_sources)
         t = answer.timings
         print(f"\n({answer.model or 'no LLM call'}; retrieve {t.get('retrieve', 0):.2f} s, "
               f"first token {t.get('first_token', 0):.2f} s, total {t.get('total', 0):.2f} s)", file=sys.stderr)

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from rag.errors import ModelError
 from rag.offline import offline_env
 from rag.settings import EmbeddingSettings, ModelSettings, Settings
 
@@ -71,8 +72,11 @@ class SentenceTransformerEmbedder:
         # The chunker runs in the parse thread while encode() runs here; a shared fast tokenizer's
         # padding/truncation state is rewritten per call, so sharing it races (benchmarks/tokenizer_race.py).
         self.tokenizer: Any = copy.deepcopy(self.model.tokenizer)
-        self.dim = int(self.model.get_embedding_dimension())
-        self.max_tokens = int(self.model.max_seq_length) - 2  # [CLS] and [SEP]
+        dim, max_seq = self.model.get_embedding_dimension(), self.model.max_seq_length
+        if dim is None or max_seq is None:
+            raise ModelError(f"embedding model {settings.model!r} does not state its dimension and input length")
+        self.dim = int(dim)
+        self.max_tokens = int(max_seq) - 2  # [CLS] and [SEP]
         self.batch_size = settings.batch_size
         self.query_instruction = (
             settings.query_instruction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from rag.llm.base import GenerationConfig, Message
 
@@ -33,9 +34,10 @@ class LlamaCppLLM:
             top_p=config.top_p,
             repeat_penalty=config.repeat_penalty,
         ):
-            piece = part["choices"][0]["delta"].get("content")  # type: ignore[index]
+            chunk: Any = part  # a streamed chunk: {"choices": [{"delta": {"content": ...}}]}
+            piece = chunk["choices"][0]["delta"].get("content")
             if piece:
-                yield piece
+                yield str(piece)
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))

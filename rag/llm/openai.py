@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from rag.llm.base import GenerationConfig, Message
 from rag.text.cjk import count_cjk
@@ -27,7 +28,8 @@ class OpenAICompatibleLLM:
             top_p=config.top_p,
             frequency_penalty=max(0.0, min(2.0, config.repeat_penalty - 1.0)),
         )
-        for event in response:
+        events: Iterable[Any] = response  # stream=True: chunks, whatever the overloads say
+        for event in events:
             if event.choices and (piece := event.choices[0].delta.content):
                 yield piece
 
