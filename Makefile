@@ -14,7 +14,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install models run ingest test lint bench browser clean
+.PHONY: install models run ingest test lint typecheck bench browser clean
 
 install: $(STAMP) models
 
@@ -44,6 +44,10 @@ test: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+# mypy on the files and with the rules of [tool.mypy] in pyproject.toml.
+typecheck: install
+	$(VENV)/bin/mypy
 
 bench: install
 	$(PY) benchmarks/ingest_speed.py

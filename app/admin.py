@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,6 +14,7 @@ import streamlit as st
 from app.engine import exclusive
 from app.text import escape_md
 from app.uploads import UploadRejected, folders, save_upload, upload_suffixes
+from rag.logs import report_error
 from rag.store.lock import holder
 
 if TYPE_CHECKING:
@@ -21,6 +23,8 @@ if TYPE_CHECKING:
     from ingest.sync import SyncReport
     from rag.engine import Engine
     from rag.store.catalog import Manifest
+
+logger = logging.getLogger(__name__)
 
 _RESULT = "admin_result"
 _UPLOADER = "admin_uploader_generation"
@@ -66,7 +70,7 @@ def panel(engine: Engine) -> None:
                                      max_bytes=limit * 1024 * 1024, replace=replace)
                 result.saved.append(rel)
             except (UploadRejected, OSError) as e:
-                result.rejected.append(str(e))
+                result.rejected.append(report_error(logger, f"upload of {upload.name}", e))
         if result.saved or sync_only:
             _sync(engine, result)
         st.session_state[_RESULT] = result
@@ -107,12 +111,13 @@ def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerato
             time.sleep(0.25)
         try:
             result.report = job.result()
-        except StoreLocked as e:
-            result.error = f"{e}. The files were saved; they will be indexed by the next sync."
-        except StoreMismatch as e:
-            result.error = str(e)
-        except Exception as e:  # shown to the admin
-            result.error = f"the sync failed: {e}"
+        except Exception as e:  # shown to the admin; an unexpected one's traceback goes to the log
+            line = report_error(logger, "sync from the page", e)
+            if isinstance(e, StoreLocked):
+                line += ". The files were saved; they will be indexed by the next sync."
+            elif not isinstance(e, StoreMismatch):
+                line = f"the sync failed: {line}"
+            result.error = line
 
 
 def _handled(manifest: Manifest, rel: str, size: int, mtime_ns: int) -> bool:
@@ -131,10 +136,8 @@ def show_result(result: AdminResult) -> None:
     report = result.report
     if report is None:
         return
-    summary = (f"Sync finished in {report.seconds:.1f} s: {len(report.added)} added, "
-               f"{len(report.updated)} updated, {len(report.deleted)} deleted, {report.unchanged} unchanged, "
-               f"{len(report.failed)} failed. The knowledge base holds {report.files} documents, "
-               f"{report.chunks} passages.")
+    summary = (f"Sync finished in {report.seconds:.1f} s: {report.summary()}. "
+               f"The knowledge base holds {report.files} documents, {report.chunks} passages.")
     (st.warning if report.failed else st.success)(summary)
     rows = report_rows(report)
     if rows:

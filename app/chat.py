@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -11,11 +12,14 @@ from app.components import answer_block
 from app.engine import exclusive
 from app.options import AskOptions
 from app.text import answer_md, escape_md
+from rag.logs import report_error
 from rag.types import Answer
 
 if TYPE_CHECKING:
     from rag.engine import Engine
     from rag.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 _KEY = "turns"
 
@@ -52,7 +56,7 @@ def render(engine: Engine, options: AskOptions) -> None:
     turns = conversation()
     for i, turn in enumerate(turns):
         _show(turn, i, settings)
-    question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.app.question_chars,
+    question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.answer.question_chars,
                              submit_mode="stop")
     if isinstance(question, str) and question.strip():
         past = history(turns)
@@ -104,7 +108,7 @@ def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: Ask
                 close = getattr(pieces, "close", None)
                 if close is not None:
                     close()  # a stopped answer: let the model's generator clean up now
-    except Exception as e:  # shown to the user; the conversation goes on
-        turn.error = str(e) or type(e).__name__
+    except Exception as e:  # one line for the user, the traceback in the log; the conversation goes on
+        turn.error = report_error(logger, "answering a question", e)
     with slot.container():
         _result(turn, i, engine.settings)

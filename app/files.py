@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import mimetypes
 from pathlib import Path
 
 from ingest.parsers import registry
 from ingest.parsers.base import Sample
 from rag.errors import ParseError
+
+logger = logging.getLogger(__name__)
 
 
 def resolve_doc(docs_dir: Path, rel: str) -> Path | None:
@@ -46,6 +49,7 @@ def pdf_page_text(path: Path, page: int) -> str | None:
             return None
         return reader.pages[page - 1].extract_text() or ""
     except Exception:  # any parser failure just means: no page preview
+        logger.exception("no preview of %s page %d", path, page)
         return None
 
 

@@ -6,6 +6,7 @@ RAG_* variables (RAG_DOCS_DIR, RAG_STORE_PATH, ...); RAG_ADMIN=1 adds the upload
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -17,18 +18,23 @@ import streamlit as st  # noqa: E402
 
 from app import admin, chat, sidebar  # noqa: E402
 from app import engine as engines  # noqa: E402
+from app.text import escape_md  # noqa: E402
+from rag.errors import ModelError  # noqa: E402
+from rag.logs import configure_logging, report_error  # noqa: E402
+from rag.settings import get_settings  # noqa: E402
 
+logger = logging.getLogger("app.main")  # run as a script, its __name__ is "__main__"
 TITLE = "Ask the documents"
 
 
 def main() -> None:
     st.set_page_config(page_title="Knowledge base", page_icon=":material/menu_book:")
-    from rag.errors import ModelError
-
+    configure_logging(get_settings())  # every rerun: a no-op once set up
     try:
         engine = engines.get_engine()
-    except ModelError as e:
-        st.error(f"The models could not be loaded: {e}", icon=":material/error:")
+    except Exception as e:  # one line on the page, the traceback in the log
+        what = "The models could not be loaded" if isinstance(e, ModelError) else "The knowledge base did not open"
+        st.error(escape_md(f"{what}: {report_error(logger, 'loading the engine', e)}"), icon=":material/error:")
         st.stop()
     engines.refresh_index(engine)  # another process's sync shows without a restart
     options = sidebar.render(engine)

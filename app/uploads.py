@@ -12,12 +12,12 @@ from pathlib import Path
 
 from ingest.parsers.base import Sample
 from ingest.parsers.registry import PARSERS, detect, document_suffixes, for_suffix
-from rag.errors import ParseError
+from rag.errors import InvalidInput, ParseError
 
 _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary name
 
 
-class UploadRejected(ValueError):
+class UploadRejected(InvalidInput):
     """An upload that may not be saved; the message says why, for the admin."""
 
 

@@ -11,29 +11,22 @@ Chunks real documents with the project's own parser and chunker, then encodes th
 and reports chunks/s, speed-up, and fidelity against torch-fp32: cosine of each vector to its
 reference, and how many of each chunk's 10 nearest chunks (among the sample) stay the same.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/encoder_variants.py [--docs DIR] [--chunks N] [--json OUT]
+    .venv/bin/python benchmarks/encoder_variants.py [--eval-dir DIR | --docs DIR ...] [--chunks N] [--json OUT]
+
+The default documents are financebench/docs and xquad_en_wiki/pdf of the eval folder.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import shutil
-import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import arguments, work_dir, write_json
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-DEFAULT_DOCS = [Path("/work/shared/eval/financebench/docs"), Path("/work/shared/eval/xquad_en_wiki/pdf")]
+DEFAULT_DOCS = ("financebench/docs", "xquad_en_wiki/pdf")  # in the eval folder
 
 
 def sample_chunks(dirs: list[Path], embedder: Any, settings: Any, limit: int) -> list[str]:
@@ -138,10 +131,9 @@ def fidelity(ref: np.ndarray, got: np.ndarray, k: int = 10) -> dict[str, float]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = arguments(__doc__)
     ap.add_argument("--docs", type=Path, action="append", help="folder of PDF/DOCX files (repeatable)")
     ap.add_argument("--chunks", type=int, default=1024, help="chunks to encode per variant")
-    ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
     args = ap.parse_args()
 
     import torch
@@ -152,11 +144,11 @@ def main() -> int:
 
     settings = Settings()
     embedder = load_embedder(settings)
-    threads, batch = settings.threads, settings.embedding.batch_size
+    threads, batch = settings.embedding.threads, settings.embedding.batch_size
     torch.set_num_threads(threads)
-    texts = sample_chunks(args.docs or DEFAULT_DOCS, embedder, settings, args.chunks)
+    texts = sample_chunks(args.docs or [args.eval_dir / d for d in DEFAULT_DOCS], embedder, settings, args.chunks)
     st = embedder.model
-    max_len = int(st.max_seq_length)
+    max_len = int(st.max_seq_length or st.tokenizer.model_max_length)
     print(f"{len(texts)} chunks, torch threads {threads}, batch {batch}", flush=True)
 
     results: dict[str, dict[str, Any]] = {}
@@ -182,8 +174,7 @@ def main() -> int:
     q = torch.ao.quantization.quantize_dynamic(q, {torch.nn.Linear}, dtype=torch.qint8)
     run("torch-int8", st_encode(q))
 
-    work = Path(tempfile.mkdtemp(prefix="encoder-variants-"))
-    try:
+    with work_dir(None, "encoder-variants-") as work:
         onnx_path = work / "model.onnx"
         try:
             export_onnx(path, onnx_path)
@@ -199,8 +190,6 @@ def main() -> int:
                 run("ort-int8", ort_encoder(int8_path, st.tokenizer, max_len, batch, threads))
             except Exception as e:
                 print(f"  ort-int8 skipped: {type(e).__name__}: {e}")
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
     ref = vectors["torch-fp32"]
     base = results["torch-fp32"]["seconds"]
@@ -211,9 +200,7 @@ def main() -> int:
         res.update(fidelity(ref, vectors[name]))
         cells = (res["chunks_per_s"], res["speedup"], res["cos_mean"], res["cos_min"], res["top10_overlap"])
         print(name.ljust(12) + "".join(str(c).rjust(11) for c in cells))
-    if args.json:
-        args.json.write_text(json.dumps({"chunks": len(texts), "threads": threads, "batch": batch,
-                                         "variants": results}, indent=2), encoding="utf-8")
+    write_json(args.json, {"chunks": len(texts), "threads": threads, "batch": batch, "variants": results})
     return 0
 
 

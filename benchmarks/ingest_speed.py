@@ -13,82 +13,28 @@ Measures, in one process and once each (the runs are minutes long on 2 cores):
 
 Both pipelines run with the same torch thread count. Usage:
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/ingest_speed.py [--docs DIR ...] [--json OUT]
+    .venv/bin/python benchmarks/ingest_speed.py [--eval-dir DIR | --docs DIR ...] [--json OUT]
+
+The default documents are financebench/docs, xquad_en_wiki/pdf and xquad_en_wiki/docx of the eval folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
-import os
-import platform
-import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from common import CallTimer, CpuWatch, arguments, machine, work_dir, write_json
 
-EVAL = Path("/work/shared/eval")
-DEFAULT_DOCS = [EVAL / "financebench/docs", EVAL / "xquad_en_wiki/pdf", EVAL / "xquad_en_wiki/docx"]
-SUFFIXES = {".pdf", ".docx"}
+from ingest.parsers.registry import document_suffixes
 
-
-@dataclass
-class Timer:
-    """Seconds and calls spent in one wrapped function (wall time of the calling thread)."""
-
-    seconds: float = 0.0
-    calls: int = 0
-
-    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.seconds += time.perf_counter() - t0
-                self.calls += 1
-
-        return timed
-
-
-class CpuWatch:
-    """Own CPU time and the other processes' load over a phase: the machine may be shared."""
-
-    def __init__(self) -> None:
-        self.t0 = time.perf_counter()
-        self.own0 = time.process_time()
-        self.sys0 = _system_busy()
-
-    def result(self) -> dict[str, float]:
-        wall = time.perf_counter() - self.t0
-        own = time.process_time() - self.own0
-        busy = _system_busy() - self.sys0
-        return {
-            "own_cpu_s": round(own, 1),
-            "own_cores": round(own / wall, 2) if wall else 0.0,
-            "other_processes_cores": round(max(0.0, busy - own) / wall, 2) if wall else 0.0,
-        }
-
-
-def _system_busy() -> float:
-    """CPU seconds all processes have used since boot (from /proc/stat; 0 where it does not exist)."""
-    try:
-        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
-    except OSError:
-        return 0.0
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+DEFAULT_DOCS = ("financebench/docs", "xquad_en_wiki/pdf", "xquad_en_wiki/docx")  # in the eval folder
 
 
 class TimedEmbedder:
@@ -102,7 +48,7 @@ class TimedEmbedder:
             # the fix proposed in benchmarks/RESULTS.md; same vocabulary, same counts.
             inner.tokenizer = copy.deepcopy(inner.model.tokenizer)
         self.inner = inner
-        self.embed = Timer()
+        self.embed = CallTimer()
         self.embedded_texts = 0
 
     def __getattr__(self, name: str) -> Any:
@@ -131,7 +77,7 @@ def link_docs(dirs: list[Path], target: Path) -> list[Path]:
         sub = target / "-".join(d.resolve().parts[-2:]).replace(" ", "_")
         sub.mkdir(parents=True, exist_ok=True)
         for f in sorted(d.iterdir()):
-            if f.is_file() and f.suffix.lower() in SUFFIXES:
+            if f.is_file() and f.suffix.lower() in document_suffixes(readable_only=True):
                 (sub / f.name).symlink_to(f.resolve())
                 files.append(f.resolve())
     return files
@@ -142,7 +88,7 @@ def warm_page_cache(files: list[Path]) -> int:
 
 
 @contextmanager
-def patched(target: str, timer: Timer) -> Iterator[None]:
+def patched(target: str, timer: CallTimer) -> Iterator[None]:
     module, _, attr = target.rpartition(".")
     original = getattr(sys.modules[module], attr)
     with mock.patch(target, timer.wrap(original)):
@@ -154,12 +100,12 @@ def run_ours(settings: Any, docs: Path, own_tokenizer: bool) -> tuple[dict[str, 
     from rag.embeddings import load_embedder
     from rag.store.knowledge_base import KnowledgeBase
 
-    parse_t, chunk_t, write_t, lexical_t = Timer(), Timer(), Timer(), Timer()
+    parse_t, chunk_t, write_t, lexical_t = CallTimer(), CallTimer(), CallTimer(), CallTimer()
     cpu = CpuWatch()
     t0 = time.perf_counter()
     embedder = TimedEmbedder(load_embedder(settings), own_tokenizer=own_tokenizer)
     load_s = time.perf_counter() - t0
-    index = KnowledgeBase(settings, embedder=embedder)  # type: ignore[arg-type]
+    index = KnowledgeBase(settings, embedder=embedder)
     index.replace_file = write_t.wrap(index.replace_file)  # type: ignore[method-assign]
     index.rebuild_lexical = lexical_t.wrap(index.rebuild_lexical)  # type: ignore[method-assign]
     with patched("ingest.sync.parse", parse_t), patched("ingest.sync.chunk_blocks", chunk_t):
@@ -328,7 +274,7 @@ def print_table(r: Result) -> None:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = arguments(__doc__)
     ap.add_argument("--docs", type=Path, action="append", help="folder of PDF/DOCX files (repeatable)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads, both pipelines")
     ap.add_argument("--batch-size", type=int, default=None, help="encoder batch size (default: settings)")
@@ -336,9 +282,8 @@ def main() -> int:
                     help="run the sync exactly as shipped (chunker and encoder share a tokenizer: may crash)")
     ap.add_argument("--skip-langchain", action="store_true", help="measure only our pipeline")
     ap.add_argument("--keep", type=Path, default=None, help="keep the stores here, not in a temp dir")
-    ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
     args = ap.parse_args()
-    dirs: list[Path] = args.docs or DEFAULT_DOCS
+    dirs: list[Path] = args.docs or [args.eval_dir / d for d in DEFAULT_DOCS]
 
     # Heavy imports before any clock starts: both pipelines then pay only their own work.
     import chromadb  # noqa: F401
@@ -351,13 +296,11 @@ def main() -> int:
     from rag.models import resolve_embedding
     from rag.settings import Settings
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_dir(args.keep, "ingest-bench-") as work:
         base = Settings()
-        threads = args.threads or base.threads
+        threads = args.threads or base.embedding.threads
         batch = args.batch_size or base.embedding.batch_size
-        settings = Settings(
+        settings = base.replace(
             store_path=work / "store", docs_dir=work / "docs", threads=threads, embed_batch_size=batch
         )
         torch.set_num_threads(threads)
@@ -367,18 +310,15 @@ def main() -> int:
         # Warm-up: model files in the page cache, torch kernels initialised; thrown away.
         warm = sentence_transformers.SentenceTransformer(str(model_path), device="cpu")
         warm.encode(["warm up " * 20] * 64, batch_size=batch)
-        max_len = int(warm.max_seq_length)
         tokenizer = warm.tokenizer
+        max_len = int(warm.max_seq_length or tokenizer.model_max_length)
         del warm
 
         r = Result()
         r.machine = {
-            "cpus": os.cpu_count(),
-            "torch_threads": threads,
-            "python": platform.python_version(),
+            **machine(threads),
             "torch": torch.__version__,
             "sentence_transformers": sentence_transformers.__version__,
-            "platform": platform.platform(),
         }
         r.settings = {
             "docs": [str(d) for d in dirs],
@@ -434,13 +374,7 @@ def main() -> int:
         r.summary["rerun_pct"] = round(100 * r.rerun["wall_s"] / r.ours["wall_s"], 2)
         r.summary["rerun_warm_pct"] = round(100 * r.rerun["warm_wall_s"] / r.ours["wall_s"], 2)
         print_table(r)
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(asdict(r), indent=2, ensure_ascii=False), encoding="utf-8")
-            print(f"\nwrote {args.json}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
+        write_json(args.json, asdict(r))
     return 0
 
 

@@ -5,39 +5,37 @@ pages, bare pypdfium2 text extraction (if installed: a candidate replacement), a
 parser's per-page checks (garbled_share, mixed_scripts, clean_page_text) run alone on the extracted
 text. `--profile` adds a cProfile of the parser, top functions by own time.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/parse_profile.py [--docs DIR] [--files N] [--profile]
+    .venv/bin/python benchmarks/parse_profile.py [--eval-dir DIR | --docs DIR] [--files N] [--profile]
+
+The default documents are financebench/docs of the eval folder.
 """
 
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
-import json
 import pstats
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import arguments, write_json
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--docs", type=Path, default=Path("/work/shared/eval/financebench/docs"))
+    ap = arguments(__doc__)
+    ap.add_argument("--docs", type=Path, default=None, help="folder of PDF files (default: financebench/docs)")
     ap.add_argument("--files", type=int, default=4, help="PDFs to time (first N by name)")
     ap.add_argument("--profile", action="store_true", help="cProfile the project parser too")
-    ap.add_argument("--json", type=Path, default=None, metavar="OUT")
     args = ap.parse_args()
+    docs: Path = args.docs or args.eval_dir / "financebench/docs"
 
     from pypdf import PdfReader
 
     from ingest.parsers import parse
     from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
 
-    files = sorted(p for p in args.docs.iterdir() if p.suffix.lower() == ".pdf")[: args.files]
+    files = sorted(p for p in docs.iterdir() if p.suffix.lower() == ".pdf")[: args.files]
     rows: list[dict[str, Any]] = []
     try:
         import pypdfium2 as pdfium
@@ -84,8 +82,7 @@ def main() -> int:
         out = io.StringIO()
         pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(15)
         print(out.getvalue())
-    if args.json:
-        args.json.write_text(json.dumps({"files": rows, "total": tot}, indent=2), encoding="utf-8")
+    write_json(args.json, {"files": rows, "total": tot})
     return 0
 
 

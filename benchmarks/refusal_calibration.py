@@ -5,21 +5,21 @@ answer is then a refusal). For a grid of thresholds on the best passage's cosine
 best share of the question's content words found in one passage, it reports the refusal rate on the
 excluded runs and the false-refusal rate (gold page retrieved, yet refused) on the answerable ones.
 
-    .venv/bin/python benchmarks/refusal_calibration.py --set DOCS QUESTIONS [--set ...] [--limit 200] [--json OUT]
+    .venv/bin/python benchmarks/refusal_calibration.py [--eval-dir DIR] --set DOCS QUESTIONS [--set ...]
+        [--limit 200] [--json OUT]
 
+Relative DOCS and QUESTIONS are in the eval folder, e.g. `--set xquad_en_wiki/pdf xquad_en_wiki/questions_pdf.jsonl`.
 Uses the eval stores under data/eval-stores/ (run `python -m rag.eval` on the same folders first, or this
 script ingests them).
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import arguments, write_json
 
 SIMS = [0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 COVS = [0.4, 0.5, 0.55, 0.6, 0.7, 1.01]  # 1.01: the coverage rule off
@@ -32,7 +32,7 @@ def collect(docs: Path, questions: Path, limit: int | None) -> list[dict[str, An
     from rag.query.gate import coverage
     from rag.settings import Settings
 
-    settings = Settings(store_path=default_store(docs.resolve()))
+    settings = Settings().replace(store_path=default_store(docs.resolve()))
     ingest(settings, docs.resolve(), progress=False)
     engine = rag.build_engine(settings)
     files = sorted(engine.index.manifest.files)
@@ -69,23 +69,22 @@ def grid(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--set", nargs=2, action="append", metavar=("DOCS", "QUESTIONS"), required=True)
-    p.add_argument("--limit", type=int, default=200)
-    p.add_argument("--json", type=Path)
+    p = arguments(__doc__)
+    p.add_argument("--set", nargs=2, action="append", metavar=("DOCS", "QUESTIONS"), required=True,
+                   help="a folder of documents and its question file (repeatable)")
+    p.add_argument("--limit", type=int, default=200, help="questions per set, spread over the file")
     args = p.parse_args()
     result: dict[str, Any] = {}
     for docs, questions in args.set:
         name = Path(docs).parent.name + "/" + Path(docs).name
-        rows = collect(Path(docs), Path(questions), args.limit)
+        rows = collect(args.eval_dir / docs, args.eval_dir / questions, args.limit)
         result[name] = grid(rows)
         print(f"\n{name}: {len(rows) // 2} questions")
         print(f"{'sim':>5} " + " ".join(f"cov≥{c:<4} " for c in COVS) + "  (refusal / false refusal)")
         for s in SIMS:
             cells = [r for r in result[name] if r["sim"] == s]
             print(f"{s:>5} " + " ".join(f"{r['refusal']:.2f}/{r['false_refusal']:.2f}" for r in cells))
-    if args.json:
-        args.json.write_text(json.dumps(result, indent=2))
+    write_json(args.json, result)
     return 0
 
 

@@ -11,70 +11,33 @@ Reported: build time (store insert, lexical index), index open / first query, th
 queries p50/p95 of the whole search and of its stages (query encoding, dense HNSW query, lexical
 search, materialisation), plus a smaller filtered run (folder filter).
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/retrieval_speed.py [--chunks N] [--json OUT]
+    .venv/bin/python benchmarks/retrieval_speed.py [--eval-dir DIR] [--chunks N] [--json OUT]
+
+Text and questions come from the eval folder (xquad_en_wiki, financebench, cmrc2018_zh_wiki); where they are
+missing, pseudo-words and word-salad questions stand in.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import os
-import platform
 import random
 import re
-import shutil
-import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import CallTimer, arguments, machine, percentiles, work_dir, write_json
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-EVAL = Path("/work/shared/eval")
-EN_SOURCES = [EVAL / "xquad_en_wiki/questions_pdf.jsonl", EVAL / "financebench/questions.jsonl"]
-ZH_SOURCES = [EVAL / "cmrc2018_zh_wiki/questions_docx.jsonl"]
-EN_QUESTIONS = EVAL / "xquad_en_wiki/questions_pdf.jsonl"
-ZH_QUESTIONS = EVAL / "cmrc2018_zh_wiki/questions_docx.jsonl"
+# In the eval folder: passages whose words the synthetic texts are drawn from, and the timed questions.
+EN_SOURCES = ("xquad_en_wiki/questions_pdf.jsonl", "financebench/questions.jsonl")
+ZH_SOURCES = ("cmrc2018_zh_wiki/questions_docx.jsonl",)
+EN_QUESTIONS = "xquad_en_wiki/questions_pdf.jsonl"
+ZH_QUESTIONS = "cmrc2018_zh_wiki/questions_docx.jsonl"
 FOLDERS = 10
-
-
-@dataclass
-class Samples:
-    """Per-call durations of one wrapped function, in milliseconds."""
-
-    ms: list[float] = field(default_factory=list)
-
-    def wrap(self, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.ms.append((time.perf_counter() - t0) * 1000)
-
-        return timed
-
-
-def stats(ms: list[float]) -> dict[str, float]:
-    a = np.asarray(ms, dtype=np.float64)
-    if not len(a):
-        return {}
-    return {
-        "n": len(a),
-        "p50": round(float(np.percentile(a, 50)), 2),
-        "p95": round(float(np.percentile(a, 95)), 2),
-        "mean": round(float(a.mean()), 2),
-        "max": round(float(a.max()), 2),
-    }
 
 
 # --- synthetic text ------------------------------------------------------------------------------
@@ -88,10 +51,10 @@ def _jsonl(path: Path) -> list[dict[str, Any]]:
 class TextSampler:
     """Sentences drawn word by word from the unigram distribution of real passages."""
 
-    def __init__(self, rng: np.random.Generator) -> None:
+    def __init__(self, rng: np.random.Generator, eval_dir: Path) -> None:
         self.rng = rng
         en_text = " ".join(
-            {str(r.get("evidence_text") or "") for p in EN_SOURCES for r in _jsonl(p)}
+            {str(r.get("evidence_text") or "") for p in EN_SOURCES for r in _jsonl(eval_dir / p)}
         )
         en_words = re.findall(r"[A-Za-z][A-Za-z'-]*|\d+(?:[.,]\d+)*", en_text)
         if len(en_words) < 1000:  # eval data missing: pseudo-words with a Zipf distribution
@@ -102,7 +65,7 @@ class TextSampler:
             en_words = [w for i, w in enumerate(en_words) for _ in range(max(1, 500 // (i + 1)))]
         self.en_vocab, self.en_p = self._unigram(en_words)
 
-        zh_text = "".join({str(r.get("evidence_text") or "") for p in ZH_SOURCES for r in _jsonl(p)})
+        zh_text = "".join({str(r.get("evidence_text") or "") for p in ZH_SOURCES for r in _jsonl(eval_dir / p)})
         if len(zh_text) > 1000:
             import jieba
 
@@ -145,10 +108,10 @@ class TextSampler:
         return "".join(out)
 
 
-def load_queries(n: int, zh_share: float, sampler: TextSampler, seed: int) -> list[str]:
+def load_queries(n: int, zh_share: float, sampler: TextSampler, seed: int, eval_dir: Path) -> list[str]:
     rnd = random.Random(seed)
-    en = [str(r["question"]) for r in _jsonl(EN_QUESTIONS)]
-    zh = [str(r["question"]) for r in _jsonl(ZH_QUESTIONS)]
+    en = [str(r["question"]) for r in _jsonl(eval_dir / EN_QUESTIONS)]
+    zh = [str(r["question"]) for r in _jsonl(eval_dir / ZH_QUESTIONS)]
     n_zh = round(n * zh_share) if zh else 0
     while len(en) < n - n_zh:  # eval data missing: word salad questions
         en.append(sampler.english(int(rnd.randint(5, 12))).rstrip(".") + "?")
@@ -158,14 +121,15 @@ def load_queries(n: int, zh_share: float, sampler: TextSampler, seed: int) -> li
 # --- build -----------------------------------------------------------------------------------------
 
 def build_store(
-    index: Any, embedder: Any, settings: Any, n_chunks: int, per_file: int, zh_share: float, seed: int
+    index: Any, embedder: Any, settings: Any, n_chunks: int, per_file: int, zh_share: float, seed: int,
+    eval_dir: Path,
 ) -> dict[str, Any]:
     from ingest.sync import chunk_settings
     from rag.store.catalog import FileRecord
     from rag.store.knowledge_base import store_fingerprint
 
     rng = np.random.default_rng(seed)
-    sampler = TextSampler(rng)
+    sampler = TextSampler(rng, eval_dir)
     index.store.set_fingerprint(store_fingerprint(embedder, chunk_settings(settings, embedder)))
     dim = int(embedder.dim)
     n_files = -(-n_chunks // per_file)
@@ -230,9 +194,9 @@ def build_store(
 
 # --- queries ---------------------------------------------------------------------------------------
 
-def instrument(index: Any, retriever: Any) -> dict[str, Samples]:
+def instrument(index: Any, retriever: Any) -> dict[str, CallTimer]:
     """Timing wrappers on the live objects (after the first search: refresh() may replace them)."""
-    s = {k: Samples() for k in ("search", "encode", "dense", "lexical", "materialise", "filter_ids")}
+    s = {k: CallTimer() for k in ("search", "encode", "dense", "lexical", "materialise", "filter_ids")}
     emb = index.embedder
     emb.embed_query = s["encode"].wrap(emb.embed_query)
     index.store.query = s["dense"].wrap(index.store.query)
@@ -245,7 +209,7 @@ def instrument(index: Any, retriever: Any) -> dict[str, Samples]:
 
 
 def run_queries(
-    retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, Samples]
+    retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, CallTimer]
 ) -> tuple[int, list[dict[str, float]]]:
     """Per query, the time of each stage (0 for a stage it skipped, e.g. dense for a Chinese question)."""
     hits = 0
@@ -264,17 +228,17 @@ STAGES = ("encode", "dense", "lexical", "filter_ids", "materialise")
 
 
 def summarise(rows: list[dict[str, float]]) -> dict[str, Any]:
-    out: dict[str, Any] = {"search": stats([r["search"] for r in rows])}
+    out: dict[str, Any] = {"search": percentiles([r["search"] for r in rows])}
     for k in STAGES:
         if any(r[k] for r in rows):
-            out[k] = stats([r[k] for r in rows])
+            out[k] = percentiles([r[k] for r in rows])
     # the dense side as a whole: query encoding + HNSW query
-    out["dense_total"] = stats([r["encode"] + r["dense"] for r in rows])
-    out["other"] = stats([r["search"] - sum(r[k] for k in STAGES) for r in rows])
+    out["dense_total"] = percentiles([r["encode"] + r["dense"] for r in rows])
+    out["other"] = percentiles([r["search"] - sum(r[k] for k in STAGES) for r in rows])
     for label, want in (("search_en", 0.0), ("search_zh", 1.0)):
         sub = [r["search"] for r in rows if r["cjk"] == want]
         if sub:
-            out[label] = stats(sub)
+            out[label] = percentiles(sub)
     return out
 
 
@@ -315,8 +279,10 @@ def query_without_count(store: Any) -> Callable[..., list[tuple[str, float]]]:
     def query(embedding: np.ndarray, k: int, where: Any = None) -> list[tuple[str, float]]:
         if k <= 0:
             return []
+        from rag.store.chroma import chroma_where
+
         res = store.collection.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, where=where,
+            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k, where=chroma_where(where),
             include=["distances"],
         )
         return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0], strict=True)]
@@ -325,7 +291,7 @@ def query_without_count(store: Any) -> Callable[..., list[tuple[str, float]]]:
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = arguments(__doc__)
     ap.add_argument("--chunks", type=int, default=100_000, help="synthetic chunks in the store")
     ap.add_argument("--per-file", type=int, default=200, help="chunks per synthetic file")
     ap.add_argument("--queries", type=int, default=200, help="timed queries")
@@ -338,7 +304,6 @@ def main() -> int:
     ap.add_argument("--reuse", action="store_true", help="query the store already built in --keep")
     ap.add_argument("--skip-count", action="store_true",
                     help="try the suggested change: ChromaStore.query without its count() call")
-    ap.add_argument("--json", type=Path, default=None, metavar="OUT", help="also write the figures as JSON")
     args = ap.parse_args()
 
     import torch
@@ -348,17 +313,14 @@ def main() -> int:
     from rag.settings import Settings
     from rag.store.knowledge_base import KnowledgeBase
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="retrieval-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_dir(args.keep, "retrieval-bench-") as work:
         base = Settings()
-        threads = args.threads or base.threads
-        settings = Settings(store_path=work / "store", docs_dir=work / "docs", threads=threads)
+        threads = args.threads or base.embedding.threads
+        settings = base.replace(store_path=work / "store", docs_dir=work / "docs", threads=threads)
         embedder = load_embedder(settings)
         torch.set_num_threads(threads)
         r: dict[str, Any] = {
-            "machine": {"cpus": os.cpu_count(), "torch_threads": threads, "python": platform.python_version(),
-                        "platform": platform.platform()},
+            "machine": machine(threads),
             "settings": {"chunks": args.chunks, "per_file": args.per_file, "zh_share": args.zh_share,
                          "top_k": settings.retrieval.top_k, "candidates": settings.retrieval.candidates,
                          "skip_count": args.skip_count,
@@ -373,7 +335,7 @@ def main() -> int:
             print(f"building {args.chunks} synthetic chunks in {work} ...", flush=True)
             index = KnowledgeBase(settings, embedder=embedder)
             r["build"] = build_store(
-                index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed
+                index, embedder, settings, args.chunks, args.per_file, args.zh_share, args.seed, args.eval_dir
             )
             build_json.write_text(json.dumps(r["build"]), encoding="utf-8")
             if args.build_only:
@@ -392,8 +354,8 @@ def main() -> int:
         r["open"] = {"index_ms": round((t1 - t0) * 1000, 1), "first_search_ms": round((t2 - t1) * 1000, 1),
                      "first_hits": len(warm)}
 
-        sampler = TextSampler(np.random.default_rng(args.seed))
-        queries = load_queries(args.queries + 5, args.zh_share, sampler, args.seed)
+        sampler = TextSampler(np.random.default_rng(args.seed), args.eval_dir)
+        queries = load_queries(args.queries + 5, args.zh_share, sampler, args.seed, args.eval_dir)
         for q in queries[-5:]:  # warm-up, not timed
             retriever.search(q)
         samples = instrument(index, retriever)
@@ -408,13 +370,7 @@ def main() -> int:
                              "stages": summarise(rows)}
 
         print_report(r)
-        if args.json:
-            args.json.parent.mkdir(parents=True, exist_ok=True)
-            args.json.write_text(json.dumps(r, indent=2, ensure_ascii=False), encoding="utf-8")
-            print(f"\nwrote {args.json}")
-    finally:
-        if args.keep is None:
-            shutil.rmtree(work, ignore_errors=True)
+        write_json(args.json, r)
     return 0
 
 

@@ -5,29 +5,23 @@
 padding/truncation state. Run concurrently, as `ingest.sync` does, the encoder can receive an
 unpadded batch ("Unable to create tensor ...") and the chunker can get padded or truncated counts.
 
-    HF_HUB_OFFLINE=1 .venv/bin/python benchmarks/tokenizer_race.py [--seconds 20] [--private]
+    .venv/bin/python benchmarks/tokenizer_race.py [--seconds 20] [--private]
 
 `--private` gives the chunker its own copy of the tokenizer (the proposed fix): no error expected.
 """
 
 from __future__ import annotations
 
-import argparse
 import copy
-import os
-import sys
 import threading
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
+from common import arguments
 
 
 def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--seconds", type=float, default=20.0)
+    ap = arguments(__doc__, eval_dir=False, json_out=False)
+    ap.add_argument("--seconds", type=float, default=20.0, help="how long the two threads race")
     ap.add_argument("--private", action="store_true", help="chunker gets its own tokenizer copy")
     args = ap.parse_args()
 

@@ -1,7 +1,8 @@
 """`python -m ingest DIR`: make the store match the folder.
 
 Exit codes: 0 every file handled, 1 some files failed (all others ingested), 2 usage error, store
-locked, or store built with other embedding settings.
+locked, or store built with other embedding settings, 3 unexpected error (its traceback is in the log
+file, logs/rag.log in the store folder unless RAG_LOG_FILE says otherwise).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+from rag.logs import cli_errors, configure_logging
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@cli_errors("python -m ingest", prefix="ingest")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     docs = args.docs.resolve()
@@ -39,24 +43,20 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         passwords = [p for p in passwords if p]
 
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
     overrides: dict[str, object] = {}
     if args.store:
         overrides["store_path"] = args.store.resolve()
     if args.collection:
         overrides["collection"] = args.collection
-    settings = Settings(**overrides)  # type: ignore[arg-type]
+    settings = load_settings(**overrides)
+    configure_logging(settings)
 
     from ingest.sync import run_sync
-    from rag.errors import ModelError, StoreLocked, StoreMismatch
 
-    try:
-        report = run_sync(settings, docs, reindex=args.reindex, dry_run=args.dry_run, passwords=passwords,
-                          progress=not args.json or sys.stderr.isatty())
-    except (StoreLocked, StoreMismatch, ModelError) as e:
-        print(f"ingest: {e}", file=sys.stderr)
-        return 2
+    report = run_sync(settings, docs, reindex=args.reindex, dry_run=args.dry_run, passwords=passwords,
+                      progress=not args.json or sys.stderr.isatty())
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False))
     else:
@@ -76,10 +76,7 @@ def print_report(report: object) -> None:
     for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
         for name in names:
             print(f"{verb}{label:8} {name}")
-    print(
-        f"{'dry run: ' if report.dry_run else ''}{len(report.added)} added, {len(report.updated)} updated, "
-        f"{len(report.deleted)} deleted, {report.unchanged} unchanged, {len(report.failed)} failed"
-    )
+    print(report.summary())
     print(f"store: {report.files} files, {report.chunks} chunks ({report.seconds:.1f}s)")
 
 

@@ -7,6 +7,7 @@ are embedded together so small files still fill the encoder's batches.
 from __future__ import annotations
 
 import hashlib
+import logging
 import queue
 import threading
 import time
@@ -25,9 +26,13 @@ from ingest.scan import FileInfo, file_sha256, scan
 from rag.embeddings import Embedder
 from rag.errors import ParseError, StoreMismatch
 from rag.settings import Settings
-from rag.store.catalog import FailedRecord, FileRecord, Manifest
-from rag.store.chroma import Metadata
+from rag.store.backends import open_lock
+from rag.store.catalog import FailedRecord, FileRecord
+from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
+from rag.store.protocol import Catalog, Metadata
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +51,10 @@ class SyncReport:
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.deleted)
+
+    def summary(self) -> str:
+        return (f"{'dry run: ' if self.dry_run else ''}{len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.deleted)} deleted, {self.unchanged} unchanged, {len(self.failed)} failed")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -101,6 +110,7 @@ class Syncer:
         index = self.index
         fingerprint = store_fingerprint(self.embedder, self.cfg)
         if reindex and not dry_run:
+            logger.info("reindex of %s: the store is emptied first", docs_dir)
             index.reset()
         elif index.store.count() or index.store.fingerprint():
             stored = index.store.fingerprint()
@@ -123,6 +133,7 @@ class Syncer:
                 (report.added if job.is_new else report.updated).append(job.info.rel)
             report.files, report.chunks = len(manifest.files), manifest.chunk_total
             report.seconds = time.monotonic() - t0
+            logger.info("sync of %s: %s", docs_dir, report.summary())
             return report
 
         for rel in deleted:
@@ -136,9 +147,11 @@ class Syncer:
         manifest.save()
         report.files, report.chunks = len(manifest.files), manifest.chunk_total
         report.seconds = round(time.monotonic() - t0, 3)
+        logger.info("sync of %s: %s; store: %d files, %d chunks (%.1f s)", docs_dir, report.summary(),
+                    report.files, report.chunks, report.seconds)
         return report
 
-    def _plan(self, docs_dir: Path, manifest: Manifest, report: SyncReport) -> list[_Job]:
+    def _plan(self, docs_dir: Path, manifest: Catalog, report: SyncReport) -> list[_Job]:
         jobs = []
         for info in scan(docs_dir):
             rec = manifest.files.get(info.rel)
@@ -214,6 +227,7 @@ class Syncer:
             rel = job.info.rel
             if job.error is not None:
                 kept = " (previous version kept)" if rel in manifest.files else ""
+                logger.warning("%s not ingested: %s%s", rel, job.error, kept)
                 report.failed.append({"file": rel, "error": job.error + kept})
                 manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error,
                                                     job.kind, job.parser_version)
@@ -240,7 +254,7 @@ class Syncer:
         """Same content, another parser: the new chunks carry the old ones' doc_version, so the swap in
         replace_file would keep old chunks whose text changed. They go first; a run killed right after
         leaves the file's old record, with the old parser version, and the next sync parses it again."""
-        old = set(self.index.store.get(where={"file": rel}).ids) - set(new_ids)
+        old = set(self.index.store.ids(where=Eq("file", rel))) - set(new_ids)
         if old:
             self.index.store.delete(ids=sorted(old))
 
@@ -300,11 +314,11 @@ def run_sync(
     progress: bool = True,
     index: KnowledgeBase | None = None,
 ) -> SyncReport:
-    """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first."""
-    from rag.store.lock import WriterLock
-
-    with WriterLock(settings.store.path):
-        index = index or KnowledgeBase(settings)
+    """The one sync used by the CLI, the page's admin upload and the eval: takes the writer lock first,
+    before the store is even opened."""
+    lock = index.lock if index is not None else open_lock(settings.store)
+    with lock:
+        index = index or KnowledgeBase(settings, lock=lock)
         index.refresh()
         index.writing = True
         try:

@@ -11,7 +11,8 @@ import json
 import sys
 from typing import Any
 
-from rag.settings import Settings
+from rag.logs import cli_errors, configure_logging
+from rag.settings import load_settings
 from rag.types import Answer
 
 
@@ -61,6 +62,7 @@ def ask_once(engine: Any, question: str, args: argparse.Namespace, history: list
     return answer
 
 
+@cli_errors("python -m rag")
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rag", description="Ask the local knowledge base.")
     p.add_argument("question", nargs="*", help="the question (omit for an interactive session)")
@@ -72,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     from rag.engine import Engine
-    from rag.errors import ModelError, StoreMismatch
 
     overrides: dict[str, Any] = {"store_path": args.store} if args.store else {}
+    settings = load_settings(**overrides)
+    configure_logging(settings)
     try:
-        engine = Engine(Settings(**overrides))
+        engine = Engine(settings)
         if args.question:
             ask_once(engine, " ".join(args.question), args, [])
             return 0
@@ -89,9 +92,6 @@ def main(argv: list[str] | None = None) -> int:
             if question:
                 answer = ask_once(engine, question, args, history)
                 history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
-    except (ModelError, StoreMismatch) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -7,12 +7,16 @@ cosine distance is the same thing whichever model built the store.
 from __future__ import annotations
 
 import copy
+import logging
+import time
 from typing import Any, Protocol
 
 import numpy as np
 
 from rag.offline import offline_env
 from rag.settings import EmbeddingSettings, ModelSettings, Settings
+
+logger = logging.getLogger(__name__)
 
 BGE_INSTRUCTION_EN = "Represent this sentence for searching relevant passages: "
 BGE_INSTRUCTION_ZH = "为这个句子生成表示以用于检索相关文章："
@@ -51,6 +55,7 @@ def default_query_instruction(model_name: str) -> str:
 class SentenceTransformerEmbedder:
     def __init__(self, settings: EmbeddingSettings, models: ModelSettings) -> None:
         offline_env()
+        t0 = time.perf_counter()
         import torch
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
@@ -74,6 +79,8 @@ class SentenceTransformerEmbedder:
             if settings.query_instruction is not None
             else default_query_instruction(settings.model)
         )
+        logger.info("embedding model %s loaded from %s (%d dimensions, %d tokens) in %.1f s",
+                    self.name, path, self.dim, self.max_tokens, time.perf_counter() - t0)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -16,8 +16,9 @@ from rag.query.focus import focus
 from rag.query.followup import is_follow_up
 from rag.query.gate import has_evidence
 from rag.query.prompt import build_messages, rewrite_messages, trim_history
+from rag.query.requests import check_history, check_question, check_top_k, field_upper
 from rag.query.retriever import Filters, Retriever
-from rag.settings import Settings
+from rag.settings import RetrievalSettings, Settings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.types import Answer, RetrievedChunk
 
@@ -39,6 +40,8 @@ class Engine:
 
     def retrieve(self, question: str, *, top_k: int | None = None,
                  filters: Filters | None = None) -> list[RetrievedChunk]:
+        question = check_question(question, self.settings.answer.question_chars)
+        top_k = check_top_k(top_k, field_upper(RetrievalSettings, "top_k"))
         return self.retriever.search(question, top_k=top_k, filters=filters)
 
     def standalone(self, question: str, history: Sequence[Message] | None) -> str:
@@ -65,6 +68,8 @@ class Engine:
         """Yield the answer's text pieces as they come, then the final `Answer` (its text is the verified one)."""
         s = self.settings
         t0 = time.perf_counter()
+        question = check_question(question, s.answer.question_chars)
+        history = check_history(history, s.answer.question_chars)
         query = self.standalone(question, history)
         chunks = self.retrieve(query, top_k=top_k, filters=filters)
         t_retrieve = time.perf_counter() - t0

@@ -12,12 +12,13 @@ or the store is opened.
 from __future__ import annotations
 
 import os
+import tomllib
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -25,6 +26,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from rag.errors import InvalidInput
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "RAG_"
@@ -113,6 +116,8 @@ class AnswerSettings(Section):
         "(0: words only).", ge=0.0, le=10.0)
     history_tokens: int = setting(400, "Tokens of recent conversation kept for a follow-up's rewrite.",
                                   ge=0, le=32768)
+    question_chars: int = setting(2000, "Longest question taken (the page, the CLI, the API); a history message "
+                                  "is cut to it too.", ge=10, le=100_000)
     rewrite_tokens: int = setting(64, "Tokens the follow-up rewrite may take: one question.", ge=8, le=1024)
     prompt_reserve_tokens: int = setting(
         300, "Context tokens kept free for the system prompt, the question and the chat template.",
@@ -158,14 +163,28 @@ class LLMSettings(Section):
 class AppSettings(Section):
     admin: bool = setting(False, "Show every visitor the upload-and-sync panel.")
     upload_max_mb: int = setting(50, "Largest upload, in MB.", ge=1, le=10_000)
-    question_chars: int = setting(2000, "Longest question the page takes.", ge=10, le=100_000)
     closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
+
+
+class LogSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
+        "INFO", "Least severe messages of the project's own modules written to the log file (other "
+        "libraries write WARNING and up: their INFO is noise to an admin).", flat="log_level")
+    file: Path | None = setting(
+        None, "The log file (relative: to the project root); unset: logs/rag.log in the store folder, next "
+        "to the data it tells about, so each store (the eval's, the tests') keeps its own story.",
+        flat="log_file")
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value  # RAG_LOG_LEVEL=debug works too
 
 
 SECTIONS: dict[str, type[Section]] = {
     "store": StoreSettings, "models": ModelSettings, "embedding": EmbeddingSettings,
     "chunking": ChunkingSettings, "retrieval": RetrievalSettings, "answer": AnswerSettings,
-    "llm": LLMSettings, "app": AppSettings,
+    "llm": LLMSettings, "app": AppSettings, "log": LogSettings,
 }
 
 
@@ -240,6 +259,11 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
+    log: LogSettings = LogSettings()
+
+    def __init__(self, **values: Any) -> None:
+        # Declared so type checkers accept the flat names (`Settings(top_k=3)`), which `nest` places.
+        super().__init__(**values)
 
     @classmethod
     def settings_customise_sources(
@@ -267,6 +291,8 @@ class Settings(BaseSettings):
             update={"docs_dir": rooted(self.store.docs_dir), "path": rooted(self.store.path)}))
         object.__setattr__(self, "models", self.models.model_copy(
             update={"dir": rooted(self.models.dir), "cache_dir": rooted(self.models.cache_dir)}))
+        if self.log.file is not None:
+            object.__setattr__(self, "log", self.log.model_copy(update={"file": rooted(self.log.file)}))
         return self
 
     def flat(self) -> dict[str, Any]:
@@ -292,7 +318,26 @@ def _validated(values: dict[str, Section]) -> Settings:
     return Settings.model_validate({name: section.model_dump() for name, section in values.items()})
 
 
+def load_settings(**overrides: Any) -> Settings:
+    """Settings for an entry point: a bad value or a broken `rag.toml` is one `InvalidInput` line that
+    names the setting, instead of pydantic's report."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        raise InvalidInput(describe_error(e)) from e
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInput(f"{config_file()}: not valid TOML ({e})") from e
+
+
+def describe_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = tuple(str(part) for part in first["loc"])
+    flat = next((name for name, where in FLAT_NAMES.items() if where == loc[:2]), ".".join(loc))
+    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
+    return f"setting {flat} (RAG_{flat.upper()} or rag.toml): {first['msg']}{more}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process's settings, read once."""
-    return Settings()
+    return load_settings()

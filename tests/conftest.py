@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 
 from rag.embeddings import SentenceTransformerEmbedder, load_embedder
-from rag.settings import PROJECT_ROOT, Settings
+from rag.logs import PACKAGES
+from rag.settings import PROJECT_ROOT, Settings, get_settings
 from rag.store.knowledge_base import KnowledgeBase
 
 SHARED = PROJECT_ROOT.parent / "shared" / "eval"
@@ -56,3 +58,29 @@ def docs(tmp_path: Path) -> Path:
     target = tmp_path / "docs"
     shutil.copytree(SAMPLES, target)
     return target
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Entry points configure the process's logging: put it back as it was after the test."""
+    root = logging.getLogger()
+    handlers = list(root.handlers)
+    levels = {name: logging.getLogger(name).level for name in PACKAGES}
+    yield
+    for handler in [h for h in root.handlers if h not in handlers]:
+        root.removeHandler(handler)
+        handler.close()
+    for name, level in levels.items():
+        logging.getLogger(name).setLevel(level)
+
+
+@pytest.fixture
+def entry_point_log(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch,
+                    restore_logging: None) -> Iterator[Path]:
+    """The log file of an entry point that reads the process's settings (the page): a folder of its own,
+    so tests that watch tmp_path see no extra file."""
+    log = tmp_path_factory.mktemp("log") / "entry.log"
+    monkeypatch.setenv("RAG_LOG_FILE", str(log))
+    get_settings.cache_clear()
+    yield log
+    get_settings.cache_clear()

@@ -69,7 +69,7 @@ def test_answer_is_correct_and_cited(engine: Engine) -> None:
     assert not answer.refused, answer
     assert contains_gold(answer.text, ANSWERABLE), answer.text
     assert cites_gold(answer, ANSWERABLE), (answer.text, answer.citations)
-    assert answer.model == CATALOGUE[Settings().llm_model].filename
+    assert answer.model == CATALOGUE[Settings().llm.model].filename
     assert set(answer.timings) == {"retrieve", "first_token", "total"}
     # Every marker in the text points at a listed citation.
     assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} == {c.n for c in answer.citations}

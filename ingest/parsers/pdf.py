@@ -22,6 +22,8 @@ from ingest.parsers.pdf_titles import page_sections
 from rag.errors import ParseError
 from rag.text.cjk import CJK_WITH_PUNCT
 
+logger = logging.getLogger(__name__)
+
 # pypdf logs every oddity of real-world files; the one-line reason per file is what admins need.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
@@ -107,7 +109,8 @@ def parse_pdf(path: Path, options: ParseOptions) -> ParsedDoc:
 
     try:
         labels = list(reader.page_labels)
-    except Exception:
+    except Exception as e:
+        logger.warning("%s: page labels unreadable, physical page numbers only (%s: %s)", path, type(e).__name__, e)
         labels = []
     doc = ParsedDoc(kind="pdf", pages=n_pages)
     garbled = 0
@@ -147,7 +150,9 @@ def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Itera
         import pypdfium2 as pdfium
 
         pdf = pdfium.PdfDocument(path, password=password)
-    except Exception:
+    except Exception as e:
+        logger.warning("%s: pdfium cannot open it (%s: %s); every page is read by pypdf, about 20x slower",
+                       path, type(e).__name__, e, exc_info=True)
         pdf = None
     ask_pdfminer = True
     try:
@@ -157,14 +162,18 @@ def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Itera
                 if pdf is not None and i < len(pdf):
                     try:
                         text = pdf[i].get_textpage().get_text_range()
-                    except Exception:
+                    except Exception as e:
+                        logger.warning("%s page %d: pdfium cannot read it (%s: %s); trying pypdf",
+                                       path, i + 1, type(e).__name__, e)
                         text = None
                 if text is None or len(text.strip()) < _SHORT_PAGE:
                     # pdfium misses some fonts' text entirely: for a page that looks empty, ask pypdf
                     # too and keep the longer reading. Cheap: such pages are few.
                     try:
                         other = page.extract_text() or ""
-                    except Exception:
+                    except Exception as e:
+                        logger.warning("%s page %d: pypdf cannot read it (%s: %s)", path, i + 1,
+                                       type(e).__name__, e)
                         other = None
                     if other is not None and (text is None or len(other.strip()) > len(text.strip())):
                         text = other

@@ -15,7 +15,11 @@ import io
 import logging
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pdfminer.pdfinterp import PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
 
 # pdfminer logs every oddity of real-world files, like pypdf.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
@@ -32,8 +36,7 @@ class CidPageReader:
         self.path = path
         self.password = password or ""
         self._file: io.BufferedReader | None = None
-        self._pages: list[Any] = []
-        self._resources: Any = None
+        self._opened: tuple[PDFResourceManager, list[PDFPage]] | None = None
 
     def __enter__(self) -> CidPageReader:
         return self
@@ -49,11 +52,11 @@ class CidPageReader:
         from pdfminer.pdfinterp import PDFPageInterpreter
 
         try:
-            self._open()
+            resources, pages = self._open()
             out = io.StringIO()
-            device = TextConverter(self._resources, out, laparams=LAParams())
+            device = TextConverter(resources, out, laparams=LAParams())
             try:
-                PDFPageInterpreter(self._resources, device).process_page(self._pages[index])
+                PDFPageInterpreter(resources, device).process_page(pages[index])
             finally:
                 device.close()
         except Exception:  # a second opinion that fails leaves the first one standing
@@ -61,15 +64,14 @@ class CidPageReader:
             return None
         return _UNMAPPED.sub("\ufffd", out.getvalue())
 
-    def _open(self) -> None:
-        if self._file is not None:
-            return
-        from pdfminer.pdfdocument import PDFDocument
-        from pdfminer.pdfinterp import PDFResourceManager
-        from pdfminer.pdfpage import PDFPage
-        from pdfminer.pdfparser import PDFParser
+    def _open(self) -> tuple[PDFResourceManager, list[PDFPage]]:
+        if self._opened is None:
+            from pdfminer.pdfdocument import PDFDocument
+            from pdfminer.pdfinterp import PDFResourceManager
+            from pdfminer.pdfpage import PDFPage
+            from pdfminer.pdfparser import PDFParser
 
-        self._file = self.path.open("rb")
-        document = PDFDocument(PDFParser(self._file), password=self.password)
-        self._pages = list(PDFPage.create_pages(document))
-        self._resources = PDFResourceManager(caching=True)
+            self._file = self._file or self.path.open("rb")
+            document = PDFDocument(PDFParser(self._file), password=self.password)
+            self._opened = (PDFResourceManager(caching=True), list(PDFPage.create_pages(document)))
+        return self._opened

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from rag.logs import cli_errors, configure_logging
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag.eval", description=__doc__)
@@ -26,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@cli_errors("python -m rag.eval", prefix="eval")
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if not args.docs.is_dir() or not args.questions.is_file():
@@ -37,10 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     import rag
     from rag.eval.metrics import load_questions
     from rag.eval.run import default_store, evaluate_answers, evaluate_retrieval, ingest, pick_questions
-    from rag.settings import Settings
+    from rag.settings import load_settings
 
     docs = args.docs.resolve()
-    settings = Settings(store_path=(args.store or default_store(docs)).resolve())
+    settings = load_settings(store_path=(args.store or default_store(docs)).resolve())
+    configure_logging(settings)
     result: dict[str, Any] = {"docs": str(args.docs), "questions_file": str(args.questions)}
     result["ingest"] = ingest(settings, docs, progress=sys.stderr.isatty())
     engine = rag.build_engine(settings)

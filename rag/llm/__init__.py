@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 from rag.llm.base import LLM, GenerationConfig, Message, complete
@@ -9,6 +11,8 @@ from rag.offline import offline_env
 from rag.settings import LLMSettings, ModelSettings
 
 __all__ = ["LLM", "GenerationConfig", "Message", "complete", "generation_config", "load_llm"]
+
+logger = logging.getLogger(__name__)
 
 
 def generation_config(settings: LLMSettings, **overrides: float) -> GenerationConfig:
@@ -23,6 +27,13 @@ def generation_config(settings: LLMSettings, **overrides: float) -> GenerationCo
 
 
 def load_llm(settings: LLMSettings, models: ModelSettings) -> LLM:
+    t0 = time.perf_counter()
+    llm = _open_llm(settings, models)
+    logger.info("LLM %s (%s) ready in %.1f s", llm.name, settings.backend, time.perf_counter() - t0)
+    return llm
+
+
+def _open_llm(settings: LLMSettings, models: ModelSettings) -> LLM:
     from rag.errors import ModelError
 
     offline_env()
@@ -50,7 +61,7 @@ def load_llm(settings: LLMSettings, models: ModelSettings) -> LLM:
     from rag.models import resolve_gguf
 
     return LlamaCppLLM(
-        resolve_gguf(settings.model, models.dir),
+        resolve_gguf(settings.model, models.dir, models.cache_dir),
         context_tokens=settings.context_tokens,
         threads=settings.threads,
         batch_threads=settings.batch_threads,

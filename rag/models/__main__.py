@@ -2,6 +2,6 @@
 
 import sys
 
-from rag.models import main
+from rag.models.cli import main
 
 sys.exit(main())

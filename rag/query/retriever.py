@@ -1,52 +1,20 @@
-"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates fused by reciprocal rank.
+"""Hybrid retrieval: dense (vector store) and lexical (BM25) candidates fused by reciprocal rank.
 
-Filters are evaluated by Chroma for both sides, so the two can never disagree on what is allowed.
+Filters are evaluated by the vector store for both sides, so the two can never disagree on what is allowed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from rag.errors import NoMatchingDocuments
+from rag.query.filters import Filters, store_filter
 from rag.settings import RetrievalSettings
-from rag.store.chroma import Where
 from rag.store.knowledge_base import KnowledgeBase
 from rag.text.cjk import cjk_share
 from rag.types import RetrievedChunk
-
-Filters = Mapping[str, Any]
-
-
-
-def build_where(filters: Filters | None, index: KnowledgeBase) -> Where | None:
-    """{"file": x|[x..], "folder": prefix|[..], any metadata key: value|[values]} → a Chroma where."""
-    if not filters:
-        return None
-    files: set[str] | None = None
-    parts: list[Where] = []
-    for key, value in filters.items():
-        if value is None or value == [] or value == "":
-            continue
-        values = list(value) if isinstance(value, list | tuple | set) else [value]
-        if key == "file":
-            chosen = {str(v) for v in values}
-        elif key == "folder":
-            prefixes = [str(v).strip("/") + "/" for v in values]
-            chosen = {f for f in index.manifest.files if any(f.startswith(p) for p in prefixes)}
-        else:
-            parts.append({key: values[0]} if len(values) == 1 else {key: {"$in": values}})
-            continue
-        files = chosen if files is None else files & chosen
-    if files is not None:
-        if not files:
-            raise NoMatchingDocuments("no document matches the filter")
-        parts.append({"file": {"$in": sorted(files)}})
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
 def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
@@ -73,7 +41,7 @@ class Retriever:
         if not question.strip() or not self.index.manifest.files:
             return []
         try:
-            where = build_where(filters, self.index)
+            where = store_filter(filters, self.index.manifest.files)
         except NoMatchingDocuments:
             return []
         self.index.check_query_embedder()

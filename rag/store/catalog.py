@@ -1,4 +1,4 @@
-"""Which version of each file the store holds: the commit record that makes a file's swap atomic.
+"""The catalog: which version of each file the store holds, the commit record that makes a file's swap atomic.
 
 A file's chunks are written under its new content hash, then the manifest switches to that hash
 (an atomic file replace), then the old chunks are deleted. Readers trust only the manifest's version,
@@ -40,6 +40,8 @@ class FailedRecord:
 
 @dataclass
 class Manifest:
+    """The catalog as one JSON file beside the store, replaced atomically on every save."""
+
     path: Path
     files: dict[str, FileRecord] = field(default_factory=dict)
     failed: dict[str, FailedRecord] = field(default_factory=dict)
@@ -47,17 +49,18 @@ class Manifest:
     synced_at: float | None = None
 
     @classmethod
-    def load(cls, path: Path) -> Manifest:
-        if not path.exists():
-            return cls(path)
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(
-            path,
-            files={k: FileRecord(**v) for k, v in raw.get("files", {}).items()},
-            failed={k: FailedRecord(**v) for k, v in raw.get("failed", {}).items()},
-            pending=dict(raw.get("pending", {})),
-            synced_at=raw.get("synced_at"),
-        )
+    def open(cls, path: Path) -> Manifest:
+        manifest = cls(path)
+        manifest.load()
+        return manifest
+
+    def load(self) -> None:
+        # New dicts, not the old ones refilled: a reader thread may be iterating over them.
+        raw = json.loads(self.path.read_text(encoding="utf-8")) if self.path.exists() else {}
+        self.files = {k: FileRecord(**v) for k, v in raw.get("files", {}).items()}
+        self.failed = {k: FailedRecord(**v) for k, v in raw.get("failed", {}).items()}
+        self.pending = dict(raw.get("pending", {}))
+        self.synced_at = raw.get("synced_at")
 
     def save(self) -> None:
         data = {
@@ -73,6 +76,19 @@ class Manifest:
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, self.path)
+
+    def clear(self) -> None:
+        self.files, self.failed, self.pending, self.synced_at = {}, {}, {}, None
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def stamp(self) -> tuple[int, int]:
+        try:
+            st = self.path.stat()
+            return (st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:
+            return (0, 0)
 
     @property
     def versions(self) -> dict[str, str]:

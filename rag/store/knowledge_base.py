@@ -1,11 +1,13 @@
-"""The knowledge base on disk: vector store + manifest + lexical index, kept consistent with each other.
+"""The knowledge base: vector store + catalog + lexical index, kept consistent with each other.
 
-Writers (ingest) go through `replace_file` / `delete_file`; readers (retrieval) see only chunks of the
-version the manifest has committed, and `refresh()` picks up another process's sync.
+Writers (ingest) go through `replace_file` / `delete_file` under `lock`; readers (retrieval) see only
+chunks of the version the catalog has committed, and `refresh()` picks up another process's sync.
+Each part is a protocol (rag/store/protocol.py); left out, it is the one rag/store/backends.py picks.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,13 +15,16 @@ import numpy as np
 
 from rag.errors import StoreMismatch
 from rag.settings import Settings
-from rag.store.catalog import FileRecord, Manifest
-from rag.store.chroma import ChromaStore, Metadata, open_store
-from rag.store.lexical import LexicalIndex
+from rag.store.backends import open_catalog, open_lexical, open_lock, open_vector_store
+from rag.store.catalog import FileRecord
+from rag.store.filters import All, Eq, Ne
+from rag.store.protocol import Catalog, LexicalIndex, Metadata, VectorStore, WriterLock
 
 if TYPE_CHECKING:
     from ingest.chunking import ChunkSettings
     from rag.embeddings import Embedder
+
+logger = logging.getLogger(__name__)
 
 # The chunker proper (ingest/chunking.py). A parser's changes are its own version, kept per file: the
 # sync parses that kind's files again. (2 and 3 were PDF parser changes, now the PDF parser's version 3.)
@@ -44,19 +49,25 @@ def mismatch_message(stored: dict[str, Any], current: dict[str, Any], docs_dir: 
             f"run python -m ingest {docs_dir} --reindex")
 
 
+def other_versions(rel: str, version: str) -> All:
+    """The chunks of `rel` that are not of `version`: what a committed swap leaves to delete."""
+    return All((Eq("file", rel), Ne("doc_version", version)))
+
+
 class KnowledgeBase:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: ChromaStore | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: VectorStore | None = None, *,
+                 catalog: Catalog | None = None, lexical: LexicalIndex | None = None,
+                 lock: WriterLock | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
-        self.store = store or open_store(settings.store)
-        base = settings.store.path / settings.store.collection
-        self.manifest_path = base.with_name(base.name + ".manifest.json")
-        self.lexical_path = base.with_name(base.name + ".lexical")
-        self.manifest = Manifest.load(self.manifest_path)
-        self._lexical: LexicalIndex | None = None
-        self._seen = self._stamp()
+        self.store = store if store is not None else open_vector_store(settings.store)
+        self.manifest = catalog if catalog is not None else open_catalog(settings.store)
+        self._lexical = lexical if lexical is not None else open_lexical(settings.store)
+        self._lexical_loaded = False  # read on the first search: BM25 costs time a writer may not need
+        self.lock = lock if lock is not None else open_lock(settings.store)
+        self._seen = self.manifest.stamp()
         # Set by the sync while it writes through this object: a reader thread (the page) must not swap
-        # the store and manifest under it.
+        # the store and catalog under it.
         self.writing = False
         self._query_checked = False
 
@@ -70,33 +81,23 @@ class KnowledgeBase:
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            self._lexical = LexicalIndex.load(self.lexical_path)
+        if not self._lexical_loaded:
+            self._lexical.load()
+            self._lexical_loaded = True
             if self._lexical.stale:  # written by an older tokenizer: rebuild once, atomically
                 self.rebuild_lexical()
-        assert self._lexical is not None
         return self._lexical
 
     # --- readers -------------------------------------------------------------------------------
 
-    def _stamp(self) -> tuple[int, int]:
-        try:
-            st = self.manifest_path.stat()
-            return (st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:
-            return (0, 0)
-
     def refresh(self) -> bool:
-        """Reload after another process synced; a long-lived Chroma client would not see its writes."""
-        stamp = self._stamp()
+        """Reload after another process synced; a long-lived store client would not see its writes."""
+        stamp = self.manifest.stamp()
         if stamp == self._seen or self.writing:
             return False
-        from chromadb.api.shared_system_client import SharedSystemClient
-
-        SharedSystemClient.clear_system_cache()
-        self.store = open_store(self.settings.store)
-        self.manifest = Manifest.load(self.manifest_path)
-        self._lexical = None
+        self.store.reopen()
+        self.manifest.load()
+        self._lexical_loaded = False
         self._query_checked = False
         self._seen = stamp
         return True
@@ -117,28 +118,29 @@ class KnowledgeBase:
         rec = self.manifest.files.get(str(metadata.get("file")))
         return rec is not None and rec.sha256 == metadata.get("doc_version")
 
-    # --- writers (under the ingest lock) -------------------------------------------------------
+    # --- writers (under the writer lock) -------------------------------------------------------
 
     def reset(self) -> None:
         self.store.reset()
-        self.manifest = Manifest(self.manifest_path)
+        self.manifest.clear()
         self.manifest.save()
         self.rebuild_lexical()
 
     def recover(self) -> bool:
         """Finish what a killed run left half done; True when something was cleaned up."""
         m = self.manifest
-        if not self.manifest_path.exists() and self.store.count():
+        if not m.exists() and self.store.count():
+            logger.warning("store %s: chunks without a catalog (a first run was killed): starting clean",
+                           self.settings.store.path)
             self.store.reset()  # chunks nobody committed: start clean
             return True
         if not m.pending:
             return False
+        logger.warning("store %s: an interrupted run left %d file(s) half written; cleaning up: %s",
+                       self.settings.store.path, len(m.pending), ", ".join(sorted(m.pending)))
         for rel in list(m.pending):
             rec = m.files.get(rel)
-            if rec is None:
-                self.store.delete(where={"file": rel})
-            else:
-                self.store.delete(where={"$and": [{"file": rel}, {"doc_version": {"$ne": rec.sha256}}]})
+            self.store.delete(where=Eq("file", rel) if rec is None else other_versions(rel, rec.sha256))
             del m.pending[rel]
         m.save()
         return True
@@ -154,19 +156,19 @@ class KnowledgeBase:
         m.files[rel] = record
         del m.pending[rel]
         m.save()  # the commit point: from here on readers see the new version only
-        self.store.delete(where={"$and": [{"file": rel}, {"doc_version": {"$ne": record.sha256}}]})
+        self.store.delete(where=other_versions(rel, record.sha256))
 
     def delete_file(self, rel: str) -> None:
         m = self.manifest
         m.pending[rel] = ""
         m.files.pop(rel, None)
         m.save()
-        self.store.delete(where={"file": rel})
+        self.store.delete(where=Eq("file", rel))
         del m.pending[rel]
         m.save()
 
     def stored_vectors(self, rel: str) -> dict[str, np.ndarray]:
-        got = self.store.get(where={"file": rel}, embeddings=True)
+        got = self.store.get(where=Eq("file", rel), embeddings=True)
         if got.embeddings is None:
             return {}
         return {str(meta.get("text_hash")): vec for meta, vec in zip(got.metadatas, got.embeddings, strict=True)}
@@ -174,11 +176,11 @@ class KnowledgeBase:
     def rebuild_lexical(self) -> None:
         got = self.store.get()
         keep = [i for i, meta in enumerate(got.metadatas) if self.is_current(meta)]
-        self._lexical = LexicalIndex.build(
-            self.lexical_path,
+        self._lexical.build(
             [got.ids[i] for i in keep],
             (f"{got.metadatas[i].get('context', '')}\n{got.documents[i]}" for i in keep),
         )
+        self._lexical_loaded = True
 
     def lexical_in_sync(self) -> bool:
         return len(self.lexical) == self.manifest.chunk_total

@@ -1,4 +1,4 @@
-"""BM25 over the committed chunks (bm25s), kept beside the store and rebuilt by each sync that changes it.
+"""BM25 over the committed chunks (bm25s), a folder beside the store rebuilt by each sync that changes it.
 
 The packaged encoder is English-only, so for Chinese text this side carries retrieval (tokens:
 `rag.text.words.tokenize`).
@@ -9,82 +9,99 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from rag.text.words import TOKENIZER_VERSION, tokenize
 
 
-class LexicalIndex:
+@dataclass(frozen=True)
+class _Loaded:
+    """One version of the index, swapped in whole: a search running meanwhile keeps the one it started with."""
+
+    ids: list[str] = field(default_factory=list)
+    retriever: Any = None
+    stale: bool = False  # built by another tokenizer version
+    pos: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ids: list[str], retriever: Any) -> _Loaded:
+        return cls(ids, retriever, pos={cid: i for i, cid in enumerate(ids)})
+
+
+class BM25Index:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.ids: list[str] = []
-        self._retriever = None
-        self._pos: dict[str, int] = {}
-        self.stale = False  # built by another tokenizer version
+        self._now = _Loaded()
 
-    @classmethod
-    def load(cls, path: Path) -> LexicalIndex:
-        index = cls(path)
-        ids_file = path / "ids.json"
-        if ids_file.exists():
-            import bm25s
+    @property
+    def ids(self) -> list[str]:
+        return self._now.ids
 
-            saved = json.loads(ids_file.read_text(encoding="utf-8"))
-            if not isinstance(saved, dict) or saved.get("version") != TOKENIZER_VERSION:
-                index.stale = True
-                return index
-            index.ids = saved["ids"]
-            if index.ids:
-                index._retriever = bm25s.BM25.load(str(path / "bm25"))
-            index._pos = {cid: i for i, cid in enumerate(index.ids)}
-        return index
+    @property
+    def stale(self) -> bool:
+        return self._now.stale
 
-    @classmethod
-    def build(cls, path: Path, ids: list[str], texts: Iterable[str]) -> LexicalIndex:
+    def load(self) -> None:
+        ids_file = self.path / "ids.json"
+        if not ids_file.exists():
+            self._now = _Loaded()
+            return
+        saved = json.loads(ids_file.read_text(encoding="utf-8"))
+        if not isinstance(saved, dict) or saved.get("version") != TOKENIZER_VERSION:
+            self._now = _Loaded(stale=True)
+            return
+        import bm25s
+
+        ids = saved["ids"]
+        self._now = _Loaded.of(ids, bm25s.BM25.load(str(self.path / "bm25")) if ids else None)
+
+    def build(self, ids: list[str], texts: Iterable[str]) -> None:
         """Build in a sibling folder and swap it in, so a reader never sees half an index."""
         import bm25s
 
+        path = self.path
         tmp = path.with_name(path.name + ".tmp")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
-        index = cls(path)
-        index.ids = list(ids)
-        if index.ids:
+        ids = list(ids)
+        retriever = None
+        if ids:
             corpus = [tokenize(t) or ["\u2205"] for t in texts]
             retriever = bm25s.BM25()
             retriever.index(corpus, show_progress=False)
             retriever.save(str(tmp / "bm25"))
-            index._retriever = retriever
-        (tmp / "ids.json").write_text(json.dumps({"version": TOKENIZER_VERSION, "ids": index.ids}), encoding="utf-8")
+        (tmp / "ids.json").write_text(json.dumps({"version": TOKENIZER_VERSION, "ids": ids}), encoding="utf-8")
         old = path.with_name(path.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if path.exists():
             path.rename(old)
         tmp.rename(path)
         shutil.rmtree(old, ignore_errors=True)
-        index._pos = {cid: i for i, cid in enumerate(index.ids)}
-        return index
+        self._now = _Loaded.of(ids, retriever)
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return len(self._now.ids)
 
     def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        if self._retriever is None or k <= 0:
+        now = self._now
+        if now.retriever is None or k <= 0:
             return []
-        vocab = self._retriever.vocab_dict
+        vocab = now.retriever.vocab_dict
         q = [t for t in tokenize(query) if t in vocab]
         if not q:
             return []
         mask = None
         if allowed is not None:
-            mask = np.zeros(len(self.ids), dtype=np.float32)
+            mask = np.zeros(len(now.ids), dtype=np.float32)
             for cid in allowed:
-                if (i := self._pos.get(cid)) is not None:
+                if (i := now.pos.get(cid)) is not None:
                     mask[i] = 1.0
             if not mask.any():
                 return []
-        k = min(k, len(self.ids))
-        docs, scores = self._retriever.retrieve([q], k=k, weight_mask=mask, show_progress=False, n_threads=1)
-        return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        k = min(k, len(now.ids))
+        docs, scores = now.retriever.retrieve([q], k=k, weight_mask=mask, show_progress=False, n_threads=1)
+        return [(now.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]

@@ -14,14 +14,14 @@ from typing import IO
 from rag.errors import StoreLocked
 
 
-class WriterLock:
+class FileLock:
     """An flock on a file in the store folder: the kernel releases it when the holder dies, even by kill -9."""
 
     def __init__(self, store_path: Path) -> None:
         self.path = store_path / "ingest.lock"
         self._fh: IO[str] | None = None
 
-    def __enter__(self) -> WriterLock:
+    def __enter__(self) -> FileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fh = self.path.open("a+", encoding="utf-8")
         try:
@@ -47,20 +47,23 @@ class WriterLock:
             self._fh.close()
             self._fh = None
 
+    def holder(self) -> str | None:
+        """Who holds the lock now, or None: lets the page show a running CLI ingest instead of fighting it."""
+        if not self.path.exists():
+            return None
+        with self.path.open("a+", encoding="utf-8") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.seek(0)
+                return describe(fh.read().strip())
+            fcntl.flock(fh, fcntl.LOCK_UN)
+        return None
+
 
 def holder(store_path: Path) -> str | None:
-    """Who holds the writer lock now, or None: lets the page show a running CLI ingest instead of fighting it."""
-    path = store_path / "ingest.lock"
-    if not path.exists():
-        return None
-    with path.open("a+", encoding="utf-8") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.seek(0)
-            return describe(fh.read().strip())
-        fcntl.flock(fh, fcntl.LOCK_UN)
-    return None
+    """Who holds the writer lock of the store folder now, or None."""
+    return FileLock(store_path).holder()
 
 
 def describe(raw: str) -> str:

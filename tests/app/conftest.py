@@ -45,8 +45,8 @@ def engine(shared_kb: Settings, make_engine: Callable[[Settings], SpyEngine]) ->
 
 
 @pytest.fixture
-def page(monkeypatch: pytest.MonkeyPatch) -> Callable[[Engine], AppTest]:
-    """The page script wired to a given engine."""
+def page(monkeypatch: pytest.MonkeyPatch, entry_point_log: Path) -> Callable[[Engine], AppTest]:
+    """The page script wired to a given engine; it logs to `entry_point_log`."""
 
     def make(engine: Engine) -> AppTest:
         monkeypatch.setattr(app.engine, "get_engine", lambda: engine)

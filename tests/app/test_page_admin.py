@@ -13,7 +13,7 @@ from ingest.sync import run_sync
 from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
-from rag.store.lock import WriterLock
+from rag.store.lock import FileLock
 from tests.app.pagekit import SAMPLES, SpyEngine, ask
 
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
@@ -119,7 +119,7 @@ def test_wrong_content_and_size_limit_are_rejected(admin_page: Callable[..., App
 
 def test_a_running_ingest_blocks_a_second_one(admin_page: Callable[..., AppTest], own_kb: Settings,
                                               make_engine: Callable[[Settings], SpyEngine]) -> None:
-    with WriterLock(own_kb.store.path):
+    with FileLock(own_kb.store.path):
         at = admin_page(make_engine(own_kb))
         assert any("An ingest is running" in w.value for w in at.sidebar.warning)
         assert at.button(key="admin_add").disabled

@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
+import app.engine
 from app.components import REFUSAL_TITLE
 from app.text import escape_md
+from rag.engine import Engine
 from rag.settings import Settings
-from tests.app.pagekit import LEAVE_ANSWER, FakeLLM, SpyEngine, ask, texts
+from tests.app.pagekit import LEAVE_ANSWER, MAIN, FakeLLM, SpyEngine, ask, texts
 
 LEAVE_QUESTION = "How many days of annual leave do full-time employees get?"
 HANDBOOK = escape_md("Employee Handbook.pdf")
@@ -126,8 +129,8 @@ def test_model_text_cannot_render_html_or_math(page: Callable[..., AppTest], eng
     assert all(not m.proto.allow_html for m in at.markdown)
 
 
-def test_an_engine_error_is_shown_and_the_chat_goes_on(page: Callable[..., AppTest],
-                                                       engine: SpyEngine) -> None:
+def test_an_engine_error_is_shown_and_the_chat_goes_on(page: Callable[..., AppTest], engine: SpyEngine,
+                                                       entry_point_log: Path) -> None:
     class Broken(FakeLLM):
         def stream(self, messages, config):  # type: ignore[no-untyped-def]
             raise RuntimeError("model crashed")
@@ -135,7 +138,10 @@ def test_an_engine_error_is_shown_and_the_chat_goes_on(page: Callable[..., AppTe
 
     engine._llm = Broken()
     at = ask(page(engine), LEAVE_QUESTION)
-    assert "model crashed" in at.chat_message[1].error[0].value
+    error = at.chat_message[1].error[0].value
+    assert escape_md("unexpected error (RuntimeError: model crashed)") in error and "\n" not in error
+    log = entry_point_log.read_text(encoding="utf-8")
+    assert "answering a question" in log and "Traceback" in log and "RuntimeError: model crashed" in log
     engine._llm = FakeLLM()
     ask(at, LEAVE_QUESTION)
     assert engine.calls[-1]["history"] == []  # a failed turn is not context
@@ -161,3 +167,19 @@ def test_a_follow_up_shows_what_was_searched(page: Callable[..., AppTest], engin
     captions = [c.value for c in at.chat_message[3].caption]
     assert captions[0] == "Searched for: " + escape_md(rewritten)
     assert not any(c.value.startswith("Searched for") for c in at.chat_message[1].caption)
+
+
+def test_an_engine_that_does_not_load_is_one_line_with_the_traceback_in_the_log(
+        monkeypatch: pytest.MonkeyPatch, entry_point_log: Path) -> None:
+    def unreadable_store() -> Engine:
+        raise PermissionError(13, "Permission denied", "/srv/kb/store/chroma.sqlite3")
+
+    monkeypatch.setattr(app.engine, "get_engine", unreadable_store)
+    at = AppTest.from_file(str(MAIN), default_timeout=120)
+    at.run()
+    assert not at.exception and not at.chat_input  # the page stops after saying why
+    [error] = at.error
+    assert error.value.startswith(escape_md("The knowledge base did not open: unexpected error (PermissionError: "))
+    assert escape_md(f"details in {entry_point_log}") in error.value and "\n" not in error.value
+    log = entry_point_log.read_text(encoding="utf-8")
+    assert "loading the engine" in log and "Traceback" in log and "in unreadable_store" in log

@@ -14,7 +14,7 @@ from pathlib import Path
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
-from rag.store.lock import WriterLock
+from rag.store.lock import FileLock
 from tests.conftest import SHARED, needs_shared
 from tests.ingest.test_sync import assert_consistent
 
@@ -70,7 +70,7 @@ def test_json_report_exit_codes_and_passwords(tmp_path: Path) -> None:
 
 def test_second_writer_is_refused_with_the_holder(tmp_path: Path, docs: Path) -> None:
     store = tmp_path / "store"
-    with WriterLock(store):
+    with FileLock(store):
         out = ingest(docs, store)
     assert out.returncode == 2
     assert "locked by another ingest" in out.stderr and f"pid {os.getpid()}" in out.stderr
@@ -83,6 +83,25 @@ def test_fingerprint_mismatch_exits_2(tmp_path: Path, docs: Path) -> None:
     out = subprocess.run([sys.executable, "-m", "ingest", str(docs), "--store", str(store)],
                          cwd=PROJECT_ROOT, capture_output=True, text=True, env=env, timeout=600)
     assert out.returncode == 2 and "--reindex" in out.stderr and "\n" not in out.stderr.strip()
+    log = (store / "logs" / "rag.log").read_text(encoding="utf-8")
+    assert "python -m ingest stopped: the store was built with other embedding/chunking settings" in log
+    assert "sync of" in log and "added" in log  # the first run's summary
+
+
+def test_an_unexpected_error_is_one_line_naming_the_log_and_exit_3(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    store = tmp_path / "not-a-folder"
+    store.write_text("")  # the store cannot be created: an error no RagError describes
+    log = tmp_path / "logs" / "ingest.log"
+    out = subprocess.run([sys.executable, "-m", "ingest", str(docs), "--store", str(store)], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, env={**os.environ, "RAG_LOG_FILE": str(log)}, timeout=600)
+    assert out.returncode == 3 and out.stdout == ""
+    assert out.stderr.startswith("ingest: unexpected error (FileExistsError: ")
+    assert out.stderr.endswith(f"; details in {log}\n") and out.stderr.count("\n") == 1
+    text = log.read_text(encoding="utf-8")
+    assert "python -m ingest stopped" in text and "Traceback (most recent call last)" in text
+    assert "FileExistsError" in text
 
 
 def test_kill_9_mid_run_then_rerun_converges(tmp_path: Path, embedder: SentenceTransformerEmbedder) -> None:

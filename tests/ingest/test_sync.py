@@ -16,6 +16,8 @@ from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import StoreMismatch
 from rag.settings import Settings
+from rag.store.catalog import Manifest
+from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase
 
 
@@ -82,7 +84,7 @@ def test_add_unchanged_update_delete(settings: Settings, index: KnowledgeBase, d
     (docs / "Product Datasheet NR-200.pdf").unlink()
     r = sync(settings, index, docs)
     assert r.deleted == ["Product Datasheet NR-200.pdf"] and r.files == 3
-    assert not index.store.get(where={"file": "Product Datasheet NR-200.pdf"}).ids
+    assert not index.store.get(where=Eq("file", "Product Datasheet NR-200.pdf")).ids
     assert not any(
         index.store.get(ids=[cid]).metadatas[0]["file"].startswith("Product")
         for cid, _ in index.lexical.search("NR-200 payload battery", 20)
@@ -135,11 +137,12 @@ def test_fingerprint_mismatch_refuses_then_reindex_works(
     assert_consistent(index)
 
 
-def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
+def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBase, docs: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
     """Simulate a crash between writing a new version and committing it: the next run cleans up."""
     sync(settings, index, docs)
     rel = "Employee Handbook.pdf"
-    got = index.store.get(where={"file": rel}, embeddings=True)
+    got = index.store.get(where=Eq("file", rel), embeddings=True)
     orphan = [f"orphan-{i}" for i in range(len(got.ids))]
     metas = [{**m, "doc_version": "f" * 64} for m in got.metadatas]
     index.manifest.pending[rel] = "f" * 64
@@ -149,6 +152,7 @@ def test_recovery_of_a_half_written_file(settings: Settings, index: KnowledgeBas
     r = sync(settings, fresh, docs)
     assert r.unchanged == 4
     assert_consistent(fresh)
+    assert any("interrupted run left 1 file(s) half written" in m and rel in m for m in caplog.messages)
 
 
 def test_folders_are_recursive_and_names_relative(settings: Settings, index: KnowledgeBase, docs: Path) -> None:
@@ -157,7 +161,7 @@ def test_folders_are_recursive_and_names_relative(settings: Settings, index: Kno
     shutil.copy(docs / "Employee Handbook.pdf", nested / "copy.pdf")
     r = sync(settings, index, docs)
     assert "a/b/copy.pdf" in r.added
-    meta = index.store.get(where={"file": "a/b/copy.pdf"}).metadatas[0]
+    meta = index.store.get(where=Eq("file", "a/b/copy.pdf")).metadatas[0]
     assert meta["folder"] == "a/b" and meta["file_name"] == "copy.pdf"
 
 
@@ -205,7 +209,7 @@ def test_a_new_parser_version_reparses_that_kind_only(settings: Settings, index:
     assert {rel: rec.parser_version for rel, rec in index.manifest.files.items() if rec.kind == "pdf"} == {
         rel: 4 for rel in PDFS}
     assert_consistent(index)  # the old readings' chunks are gone, though the files' hashes did not change
-    text = "\n".join(index.store.get(where={"file": PDFS[0]}).documents)
+    text = "\n".join(index.store.get(where=Eq("file", PDFS[0])).documents)
     assert text.count("Revised reading.") >= len(parse(docs / PDFS[0]).blocks)
 
     parsed.clear()
@@ -216,17 +220,19 @@ def test_a_new_parser_version_reparses_that_kind_only(settings: Settings, index:
 def test_manifest_without_parser_versions_counts_as_built_by_todays_parsers(
         settings: Settings, index: KnowledgeBase, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sync(settings, index, docs)
-    raw = json.loads(index.manifest_path.read_text(encoding="utf-8"))
+    assert isinstance(index.manifest, Manifest)
+    path = index.manifest.path
+    raw = json.loads(path.read_text(encoding="utf-8"))
     for rec in raw["files"].values():
         del rec["parser_version"]
-    index.manifest_path.write_text(json.dumps(raw), encoding="utf-8")
+    path.write_text(json.dumps(raw), encoding="utf-8")
     older = KnowledgeBase(settings, embedder=index.embedder)
     assert all(rec.parser_version is None for rec in older.manifest.files.values())
     parsed = spy_parses(monkeypatch)
     r = sync(settings, older, docs)
     assert not parsed and r.unchanged == 4
     assert {r.kind: r.parser_version for r in older.manifest.files.values()} == {"pdf": 3, "docx": 1}
-    saved = json.loads(older.manifest_path.read_text(encoding="utf-8"))["files"]
+    saved = json.loads(path.read_text(encoding="utf-8"))["files"]
     assert {rec["parser_version"] for rec in saved.values()} == {3, 1}
 
 

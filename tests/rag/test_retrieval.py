@@ -1,5 +1,6 @@
 """Hybrid retrieval on the sample documents ingested with the real sync: gold pages, filters on both
-sides, the BM25 index across add/update/delete, and the LangChain adapter."""
+sides, the BM25 index across add/update/delete, and the LangChain adapter with LangChain's own standard
+retriever tests."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import Any
 
 import docx
 import pytest
+from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
-from rag.lcel import as_langchain
+from rag.errors import InvalidInput
+from rag.lcel import LangChainRetriever, as_langchain
 from rag.query.retriever import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
@@ -41,9 +44,13 @@ def corpus(tmp_path_factory: pytest.TempPathFactory,
     return settings, index
 
 
+def _sample_retriever(corpus: tuple[Settings, KnowledgeBase]) -> Retriever:
+    return Retriever(corpus[1], corpus[0].retrieval, keep_ranked=corpus[0].answer.sources)
+
+
 @pytest.fixture
 def retriever(corpus: tuple[Settings, KnowledgeBase]) -> Retriever:
-    return Retriever(corpus[1], corpus[0].retrieval, keep_ranked=corpus[0].answer.sources)
+    return _sample_retriever(corpus)
 
 
 def _files(index: KnowledgeBase, ids: list[str]) -> set[str]:
@@ -228,6 +235,9 @@ def test_lexical_index_follows_add_update_delete(
 
 # --- (d) LangChain adapter -----------------------------------------------------------------------
 
+PAYLOAD_Q = "What is the payload capacity of the NR-200?"
+RETENTION_Q = "How long must Confidential information be retained?"
+
 
 def test_langchain_retriever_adapter(retriever: Retriever) -> None:
     from langchain_core.documents import Document
@@ -235,7 +245,7 @@ def test_langchain_retriever_adapter(retriever: Retriever) -> None:
 
     lc = as_langchain(retriever, top_k=3)
     assert isinstance(lc, BaseRetriever)
-    docs = lc.invoke("What is the payload capacity of the NR-200?")
+    docs = lc.invoke(PAYLOAD_Q)
     assert len(docs) == 3 and all(isinstance(d, Document) for d in docs)
     top = docs[0]
     assert top.metadata["file"] == "Product Datasheet NR-200.pdf" and top.metadata["page"] == 1
@@ -243,9 +253,100 @@ def test_langchain_retriever_adapter(retriever: Retriever) -> None:
     assert top.id and top.metadata["score"] >= docs[-1].metadata["score"]
     # DOCX chunks have no page; filters pass through.
     scoped = as_langchain(retriever, top_k=2, filters={"folder": "policies"})
-    policy_docs = scoped.invoke("How long must Confidential information be retained?")
+    policy_docs = scoped.invoke(RETENTION_Q)
     assert policy_docs and all(d.metadata["file"].startswith("policies/") for d in policy_docs)
     assert policy_docs[0].metadata["page"] is None
+
+
+def _ids(docs: list[Any]) -> list[str]:
+    return [d.id for d in docs]
+
+
+@pytest.mark.parametrize("spelling", ["k", "top_k"])
+def test_langchain_count_in_constructor_and_per_call(retriever: Retriever, spelling: str) -> None:
+    ranked = [c.id for c in retriever.search(PAYLOAD_Q, top_k=4)]
+    lc = as_langchain(retriever, **{spelling: 2})
+    assert _ids(lc.invoke(PAYLOAD_Q)) == ranked[:2]
+    assert _ids(lc.invoke(PAYLOAD_Q, **{spelling: 1})) == ranked[:1]  # the call's count wins
+    assert _ids(lc.invoke(PAYLOAD_Q, k=4)) == ranked
+    default = as_langchain(retriever)
+    assert len(default.invoke(PAYLOAD_Q)) == retriever.settings.top_k
+    assert _ids(default.invoke(PAYLOAD_Q, top_k=3)) == ranked[:3]
+
+
+def test_langchain_filters_per_call_narrow_the_constructors(retriever: Retriever) -> None:
+    lc = as_langchain(retriever, k=3)
+    every = {d.metadata["file"] for d in lc.invoke(RETENTION_Q, k=10)}
+    assert len(every) > 1  # unfiltered, the question finds more than one file
+    one_file = lc.invoke(RETENTION_Q, filters={"file": "policies/IT Security Policy.docx"})
+    assert len(one_file) == 3 and {d.metadata["file"] for d in one_file} == {"policies/IT Security Policy.docx"}
+
+    scoped = as_langchain(retriever, k=3, filters={"folder": "policies"})
+    assert {d.metadata["file"] for d in scoped.invoke(PAYLOAD_Q)} <= {f for f in ALL_FILES if f.startswith("policies/")}
+    # A call's keys join the constructor's: a file outside the folder leaves nothing to search.
+    assert scoped.invoke(PAYLOAD_Q, k=1, filters={"file": "Product Datasheet NR-200.pdf"}) == []
+    # ... and a key set to None drops the constructor's.
+    widened = scoped.invoke(PAYLOAD_Q, k=1, filters={"folder": None})
+    assert widened[0].metadata["file"] == "Product Datasheet NR-200.pdf"
+    assert scoped.filters == {"folder": "policies"}  # calls leave the retriever as it was
+
+
+async def test_langchain_ainvoke_honours_count_and_filters(retriever: Retriever) -> None:
+    lc = as_langchain(retriever, k=3)
+    docs = await lc.ainvoke(RETENTION_Q, k=1, filters={"folder": "policies"})
+    assert len(docs) == 1 and docs[0].metadata["file"].startswith("policies/")
+    assert _ids(docs) == _ids(lc.invoke(RETENTION_Q, k=1, filters={"folder": "policies"}))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"k": 0}, "k must be a whole number of at least 1, got 0"),
+        ({"top_k": -2}, "top_k must be a whole number of at least 1, got -2"),
+        ({"k": "3"}, "k must be a whole number of at least 1, got '3'"),
+        ({"k": 2.0}, "k must be a whole number of at least 1, got 2.0"),
+        ({"top_k": True}, "top_k must be a whole number of at least 1, got True"),
+        ({"k": 1, "top_k": 2}, "k=1 and top_k=2 disagree: give one of them"),
+        ({"filters": "policies"}, "filters must map metadata keys (str) to values, got str"),
+        ({"filters": {1: "a.pdf"}}, "filters must map metadata keys (str) to values, got dict"),
+    ],
+)
+def test_langchain_bad_options_are_one_line_invalid_input(
+    retriever: Retriever, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInput) as built:
+        as_langchain(retriever, **options)
+    with pytest.raises(InvalidInput) as called:
+        as_langchain(retriever).invoke(PAYLOAD_Q, **options)
+    assert str(built.value) == str(called.value) == message
+
+
+class TestLangChainStandardRetriever(RetrieversIntegrationTests):
+    """LangChain's own retriever contract (langchain-tests), the count spelled `k`."""
+
+    @pytest.fixture(autouse=True)
+    def _over_the_samples(self, corpus: tuple[Settings, KnowledgeBase]) -> None:
+        self.sample_retriever = _sample_retriever(corpus)
+
+    @property
+    def retriever_constructor(self) -> type[LangChainRetriever]:
+        return LangChainRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"retriever": self.sample_retriever}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return PAYLOAD_Q
+
+
+class TestLangChainStandardRetrieverTopK(TestLangChainStandardRetriever):
+    """The same contract with the count spelled `top_k`."""
+
+    @property
+    def num_results_arg_name(self) -> str:
+        return "top_k"
 
 
 def test_similarity_to_ranks_a_paraphrase_and_skips_what_the_encoder_cannot_read(retriever: Retriever) -> None:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from rag.settings import FLAT_NAMES, PROJECT_ROOT, SECTIONS, Settings
+from rag.errors import InvalidInput
+from rag.settings import FLAT_NAMES, PROJECT_ROOT, SECTIONS, Settings, load_settings
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +109,13 @@ def test_loading_settings_changes_no_environment_variable() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT,
                          check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_entry_points_get_one_line_naming_the_setting(no_config: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RAG_TOP_K", "lots")
+    with pytest.raises(InvalidInput, match=r"^setting top_k \(RAG_TOP_K or rag.toml\): Input should be a valid"):
+        load_settings()
+    monkeypatch.delenv("RAG_TOP_K")
+    no_config.write_text("top_k = [", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not valid TOML"):
+        load_settings()

@@ -53,7 +53,7 @@ def _run_eval(argv: list[str]) -> dict[str, Any]:
 
 
 def test_eval_cli_reports_the_metrics_and_reuses_the_store(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], restore_logging: None
 ) -> None:
     docs = tmp_path / "docs"
     (docs / "policies").mkdir(parents=True)
@@ -91,6 +91,8 @@ def test_eval_cli_reports_the_metrics_and_reuses_the_store(
     assert second["ingest"]["chunks"] == ingest["chunks"] and second["ingest"]["files"] == 2
     # Each file's record (content hash and ingest time) is untouched: no file was parsed or embedded again.
     assert json.loads(manifest.read_text(encoding="utf-8"))["files"] == files_before
+    log = (store / "logs" / "rag.log").read_text(encoding="utf-8")
+    assert log.count("sync of") == 2 and "2 unchanged" in log  # each run's sync, in the store's own log
     for key in expected - {"latency_p50_ms", "latency_p95_ms"}:
         assert second["retrieval"][key] == r[key], key
 

@@ -56,7 +56,7 @@ def test_name_and_context_set(backend: tuple[str, LLM]) -> None:
     kind, llm = backend
     assert isinstance(llm.name, str) and llm.name
     assert isinstance(llm.context_tokens, int) and llm.context_tokens >= 512
-    expected = {"llama_cpp": CATALOGUE[Settings().llm_model].filename, "openai": "stub-model"}
+    expected = {"llama_cpp": CATALOGUE[Settings().llm.model].filename, "openai": "stub-model"}
     if kind in expected:
         assert llm.name == expected[kind]
 
