@@ -13,7 +13,7 @@ import streamlit as st
 
 from app.engine import exclusive
 from app.text import escape_md
-from app.uploads import UploadRejected, folders, save_upload
+from app.uploads import UploadRejected, folders, save_upload, upload_suffixes
 from rag.logs import report_error
 from rag.store.lock import holder
 
@@ -52,7 +52,7 @@ def panel(engine: Engine) -> None:
     if running:
         st.warning(f"An ingest is running: {escape_md(running)}. Wait for it to finish before adding files.")
     generation = st.session_state.setdefault(_UPLOADER, 0)
-    uploads = st.file_uploader("PDF or Word files", type=["pdf", "docx"],
+    uploads = st.file_uploader("PDF or Word files", type=[s.lstrip(".") for s in upload_suffixes()],
                                accept_multiple_files=True, max_upload_size=limit,
                                key=f"admin_uploader_{generation}")
     choices = folders(s.store.docs_dir)

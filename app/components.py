@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 import streamlit as st
 
-from app.files import mime_type, pdf_page_text, read_bytes, resolve_doc
+from app.files import has_page_preview, mime_type, pdf_page_text, read_bytes, resolve_doc
 from app.text import answer_md, escape_md, one_line, quote_md
 from rag.types import Answer, Citation, RetrievedChunk
 
@@ -77,7 +77,7 @@ def _original(rel: str, page: int | None, docs_dir: Path, key: str) -> None:
         f"Download {path.name}", data=partial(read_bytes, path), file_name=path.name,
         mime=mime_type(path), key=f"dl-{key}", on_click="ignore", icon=":material/download:",
     )
-    if page and path.suffix.lower() == ".pdf":
+    if page and has_page_preview(path):
         with st.expander(f"Page {page} of the PDF as text"):
             text = _page_text(str(path), path.stat().st_mtime_ns, page)
             if text:

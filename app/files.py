@@ -6,14 +6,11 @@ import logging
 import mimetypes
 from pathlib import Path
 
-logger = logging.getLogger(__name__)
+from ingest.parsers import registry
+from ingest.parsers.base import Sample
+from rag.errors import ParseError
 
-MIME = {
-    ".pdf": "application/pdf",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".docm": "application/vnd.ms-word.document.macroEnabled.12",
-    ".doc": "application/msword",
-}
+logger = logging.getLogger(__name__)
 
 
 def resolve_doc(docs_dir: Path, rel: str) -> Path | None:
@@ -31,7 +28,15 @@ def resolve_doc(docs_dir: Path, rel: str) -> Path | None:
 
 
 def mime_type(path: Path) -> str:
-    return MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    return registry.mime_type(path) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def has_page_preview(path: Path) -> bool:
+    """Whether the page can show a cited page's text: by the file's content, like the parser."""
+    try:
+        return registry.detect(Sample(path)).page_preview
+    except (ParseError, OSError):
+        return False
 
 
 def pdf_page_text(path: Path, page: int) -> str | None:

@@ -5,21 +5,25 @@ Nothing here uses Streamlit, so the rules are tested directly.
 
 from __future__ import annotations
 
-import io
 import os
 import unicodedata
 import uuid
-import zipfile
 from pathlib import Path
 
-from rag.errors import InvalidInput
+from ingest.parsers.base import Sample
+from ingest.parsers.registry import PARSERS, detect, document_suffixes, for_suffix
+from rag.errors import InvalidInput, ParseError
 
-SUFFIXES = (".pdf", ".docx")
 _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary name
 
 
 class UploadRejected(InvalidInput):
     """An upload that may not be saved; the message says why, for the admin."""
+
+
+def upload_suffixes() -> tuple[str, ...]:
+    """The kinds that can be read; a legacy .doc would only fail."""
+    return document_suffixes(readable_only=True)
 
 
 def safe_name(name: str) -> str:
@@ -39,8 +43,10 @@ def safe_name(name: str) -> str:
         raise UploadRejected(f"{name!r}: the name contains control characters")
     if len(base.encode("utf-8")) > _MAX_NAME_BYTES:
         raise UploadRejected(f"{name!r}: the name is too long")
-    if not base.lower().endswith(SUFFIXES):
-        raise UploadRejected(f"{name!r}: only PDF and Word (.docx) files are accepted")
+    suffixes = upload_suffixes()
+    if not base.lower().endswith(suffixes):
+        kinds = " and ".join(p.label for p in PARSERS if p.readable)
+        raise UploadRejected(f"{name!r}: only {kinds} files are accepted ({', '.join(suffixes)})")
     return base
 
 
@@ -50,17 +56,15 @@ def check_content(name: str, data: bytes, max_bytes: int) -> None:
         raise UploadRejected(f"{name}: {len(data) / 1e6:.1f} MB is over the {max_bytes / 1e6:.0f} MB limit")
     if not data:
         raise UploadRejected(f"{name}: the file is empty")
-    if name.lower().endswith(".pdf"):
-        if b"%PDF-" not in data[:1024]:
-            raise UploadRejected(f"{name}: this is not a PDF file")
-        return
+    claimed = for_suffix(Path(name).suffix)
+    if claimed is None or not claimed.readable:
+        raise UploadRejected(f"{name}: not a kind of document the knowledge base reads")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            is_docx = "word/document.xml" in z.namelist()
-    except zipfile.BadZipFile:
-        is_docx = False
-    if not is_docx:
-        raise UploadRejected(f"{name}: this is not a Word .docx file")
+        found = detect(Sample(data)).name
+    except ParseError:
+        found = None
+    if found != claimed.name:
+        raise UploadRejected(f"{name}: this is not a {claimed.label} file")
 
 
 def folders(docs_dir: Path) -> list[str]:

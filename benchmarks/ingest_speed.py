@@ -32,8 +32,9 @@ from unittest import mock
 
 from common import CallTimer, CpuWatch, arguments, machine, work_dir, write_json
 
+from ingest.parsers.registry import document_suffixes
+
 DEFAULT_DOCS = ("financebench/docs", "xquad_en_wiki/pdf", "xquad_en_wiki/docx")  # in the eval folder
-SUFFIXES = {".pdf", ".docx"}
 
 
 class TimedEmbedder:
@@ -76,7 +77,7 @@ def link_docs(dirs: list[Path], target: Path) -> list[Path]:
         sub = target / "-".join(d.resolve().parts[-2:]).replace(" ", "_")
         sub.mkdir(parents=True, exist_ok=True)
         for f in sorted(d.iterdir()):
-            if f.is_file() and f.suffix.lower() in SUFFIXES:
+            if f.is_file() and f.suffix.lower() in document_suffixes(readable_only=True):
                 (sub / f.name).symlink_to(f.resolve())
                 files.append(f.resolve())
     return files

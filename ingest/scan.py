@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.parsers.detect import DOCUMENT_SUFFIXES
+from ingest.parsers.registry import document_suffixes
 
 
 @dataclass(frozen=True)
@@ -19,13 +19,14 @@ class FileInfo:
 
 
 def scan(root: Path) -> list[FileInfo]:
+    suffixes = document_suffixes()
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         # Hidden folders (.git, .streamlit) and the store itself never hold documents to index.
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             # "~$x.docx" is Word's lock file for an open document, not a document.
-            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in DOCUMENT_SUFFIXES:
+            if name.startswith((".", "~$")) or Path(name).suffix.lower() not in suffixes:
                 continue
             path = Path(dirpath) / name
             try:

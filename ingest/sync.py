@@ -19,7 +19,8 @@ from typing import Any
 import numpy as np
 
 from ingest.chunking import ChunkDraft, ChunkSettings, chunk_blocks
-from ingest.parsers import parse
+from ingest.parsers import ParseOptions, detect, parse
+from ingest.parsers.registry import named
 from ingest.progress import Progress
 from ingest.scan import FileInfo, file_sha256, scan
 from rag.embeddings import Embedder
@@ -27,6 +28,7 @@ from rag.errors import ParseError, StoreMismatch
 from rag.settings import Settings
 from rag.store.backends import open_lock
 from rag.store.catalog import FailedRecord, FileRecord
+from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
 from rag.store.protocol import Catalog, Metadata
 
@@ -66,7 +68,9 @@ class _Job:
     info: FileInfo
     sha256: str
     is_new: bool
+    reparse: bool = False  # same content, read again by another version of its parser
     kind: str = ""
+    parser_version: int | None = None
     pages: int = 0
     chunks: list[ChunkDraft] = field(default_factory=list)
     error: str | None = None
@@ -97,7 +101,7 @@ class Syncer:
         self.settings = settings
         self.index = index
         self.embedder = index.embedder
-        self.passwords = list(passwords)
+        self.options = ParseOptions(passwords=tuple(passwords))
         self.show_progress = progress
         self.cfg = chunk_settings(settings, self.embedder)
 
@@ -151,20 +155,26 @@ class Syncer:
         jobs = []
         for info in scan(docs_dir):
             rec = manifest.files.get(info.rel)
-            if rec and rec.size == info.size and rec.mtime_ns == info.mtime_ns:
+            if rec is not None and rec.parser_version is None and (parser := named(rec.kind)):
+                rec.parser_version = parser.version  # stored before versions were, by today's parsers
+            outdated = rec is not None and _outdated(rec.kind, rec.parser_version)
+            same = rec is not None and rec.size == info.size and rec.mtime_ns == info.mtime_ns
+            if same and not outdated:
                 report.unchanged += 1
                 continue
             bad = manifest.failed.get(info.rel)
-            if bad and bad.size == info.size and bad.mtime_ns == info.mtime_ns and not self.passwords:
+            if (bad and bad.size == info.size and bad.mtime_ns == info.mtime_ns and not self.options.passwords
+                    and not _outdated(bad.kind, bad.parser_version)):
                 # Unchanged bad file: report it again without paying for another parse.
                 report.failed.append({"file": info.rel, "error": bad.error})
                 continue
-            sha = file_sha256(info.path)
-            if rec and rec.sha256 == sha:  # touched, not changed
+            # Size and time that say unchanged are trusted for an outdated file's hash too.
+            sha = rec.sha256 if rec is not None and same else file_sha256(info.path)
+            if rec and rec.sha256 == sha and not outdated:  # touched, not changed
                 rec.size, rec.mtime_ns = info.size, info.mtime_ns
                 report.unchanged += 1
                 continue
-            jobs.append(_Job(info=info, sha256=sha, is_new=rec is None))
+            jobs.append(_Job(info=info, sha256=sha, is_new=rec is None, reparse=rec is not None and rec.sha256 == sha))
         return jobs
 
     def _ingest(self, jobs: list[_Job], report: SyncReport) -> None:
@@ -199,8 +209,10 @@ class Syncer:
 
     def _parse(self, job: _Job) -> None:
         try:
-            doc = parse(job.info.path, self.passwords)
-            job.kind, job.pages, job.warnings = doc.kind, doc.pages, doc.warnings
+            parser = detect(job.info.path)
+            job.kind, job.parser_version = parser.name, parser.version
+            doc = parse(job.info.path, self.options, parser)
+            job.pages, job.warnings = doc.pages, doc.warnings
             job.chunks = chunk_blocks(doc.blocks, Path(job.info.rel).stem, self.embedder, self.cfg)
             if not job.chunks:
                 job.error = "no extractable text"
@@ -217,16 +229,19 @@ class Syncer:
                 kept = " (previous version kept)" if rel in manifest.files else ""
                 logger.warning("%s not ingested: %s%s", rel, job.error, kept)
                 report.failed.append({"file": rel, "error": job.error + kept})
-                manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error)
+                manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error,
+                                                    job.kind, job.parser_version)
                 manifest.save()
                 progress.advance(0, rel)
                 continue
             record = FileRecord(
                 sha256=job.sha256, size=job.info.size, mtime_ns=job.info.mtime_ns,
-                chunks=len(job.chunks), pages=job.pages, kind=job.kind,
+                chunks=len(job.chunks), pages=job.pages, kind=job.kind, parser_version=job.parser_version,
             )
             ids = [chunk_id(rel, job.sha256, c) for c in job.chunks]
             metadatas = [_metadata(rel, job, c) for c in job.chunks]
+            if job.reparse:
+                self._drop_rewritten_chunks(rel, ids)
             self.index.replace_file(
                 rel, record, ids, vectors[id(job)], [c.text for c in job.chunks], metadatas
             )
@@ -234,6 +249,14 @@ class Syncer:
             (report.added if job.is_new else report.updated).append(rel)
             report.warnings += [{"file": rel, "warning": w} for w in job.warnings]
             progress.advance(len(job.chunks), rel)
+
+    def _drop_rewritten_chunks(self, rel: str, new_ids: list[str]) -> None:
+        """Same content, another parser: the new chunks carry the old ones' doc_version, so the swap in
+        replace_file would keep old chunks whose text changed. They go first; a run killed right after
+        leaves the file's old record, with the old parser version, and the next sync parses it again."""
+        old = set(self.index.store.ids(where=Eq("file", rel))) - set(new_ids)
+        if old:
+            self.index.store.delete(ids=sorted(old))
 
     def _embed(self, jobs: list[_Job]) -> dict[int, np.ndarray]:
         """Embed all chunks of these files at once, reusing stored vectors of text that did not change."""
@@ -252,6 +275,12 @@ class Syncer:
         return {
             id(job): np.stack([reuse[text_hash(c.embed_text)] for c in job.chunks]) for job in jobs
         }
+
+
+def _outdated(kind: str, version: int | None) -> bool:
+    """Read by another version of its kind's parser than today's (unknown kind or version: no)."""
+    parser = named(kind)
+    return parser is not None and version is not None and version != parser.version
 
 
 def _metadata(rel: str, job: _Job, c: ChunkDraft) -> Metadata:

@@ -3,25 +3,36 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from ingest.parsers.base import Block, ParsedDoc
-from ingest.parsers.detect import DOCUMENT_SUFFIXES, detect
+from ingest.parsers import registry
+from ingest.parsers.base import Block, ParsedDoc, ParseOptions, Parser, Sample
 from rag.errors import ParseError
 
-__all__ = ["DOCUMENT_SUFFIXES", "Block", "ParseError", "ParsedDoc", "parse"]
+__all__ = ["Block", "ParseError", "ParseOptions", "ParsedDoc", "Parser", "detect", "parse"]
 
 logger = logging.getLogger(__name__)
 
 
-def parse(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
-    from ingest.parsers.docx import parse_docx
-    from ingest.parsers.pdf import parse_pdf
+def detect(path: Path) -> Parser:
+    """The parser for this file by its content, or ParseError saying what the file is instead."""
+    with _as_parse_error(path):
+        return registry.detect(Sample(path))
 
+
+def parse(path: Path, options: ParseOptions | None = None, parser: Parser | None = None) -> ParsedDoc:
+    """Read the file with `parser` (detected by content when not given)."""
+    parser = parser or detect(path)
+    with _as_parse_error(path):
+        return parser.parse(path, options or ParseOptions())
+
+
+@contextmanager
+def _as_parse_error(path: Path) -> Iterator[None]:
     try:
-        kind = detect(path)
-        return parse_pdf(path, passwords) if kind == "pdf" else parse_docx(path)
+        yield
     except ParseError:
         raise
     except RecursionError as e:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from ingest.parsers.base import Block, ParsedDoc
+from ingest.parsers.base import Block, ParsedDoc, ParseOptions, Parser, Sample
 from rag.errors import ParseError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -31,7 +31,13 @@ _CONTAINERS = {_w("sdt"), _w("sdtContent"), _w("customXml"), _w("smartTag"), _w(
 _HEADING_NAME = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 
 
-def parse_docx(path: Path) -> ParsedDoc:
+def sniff(sample: Sample) -> bool:
+    """A ZIP package with a main document part (some writers name its folder other than word/)."""
+    names = sample.zip_names
+    return "word/document.xml" in names or any(n.endswith("/document.xml") for n in names)
+
+
+def parse_docx(path: Path, options: ParseOptions) -> ParsedDoc:
     body, styles = _open(path)
     levels = _heading_levels(styles)
     doc = ParsedDoc(kind="docx")
@@ -176,3 +182,13 @@ def _paragraph_level(p: etree._Element, levels: dict[str, int]) -> int | None:
         return int(val) + 1
     style = ppr.find(_w("pStyle"))
     return levels.get(style.get(_w("val"), "")) if style is not None else None
+
+
+PARSER = Parser(
+    name="docx", label="Word .docx",
+    mime_types={
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".docm": "application/vnd.ms-word.document.macroEnabled.12",
+    },
+    sniff=sniff, parse=parse_docx, version=1,
+)

@@ -3,7 +3,8 @@
 pypdf opens, decrypts and classifies the file (its errors name what is wrong) and reads page labels;
 the page text comes from pdfium, about 20x faster than pypdf's content-stream interpreter, which
 otherwise takes a core away from the encoder during ingest (benchmarks/RESULTS.md). A page where
-pdfium finds little or nothing is read by pypdf as well.
+pdfium finds little or nothing is read by pypdf as well, and a page whose reading looks garbled by
+pdfminer.six (pdf_cid_text.py says why).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from ingest.parsers.base import Block, ParsedDoc
+from ingest.parsers.base import Block, ParsedDoc, ParseOptions, Parser, Sample
+from ingest.parsers.pdf_cid_text import CidPageReader
 from ingest.parsers.pdf_titles import page_sections
 from rag.errors import ParseError
 from rag.text.cjk import CJK_WITH_PUNCT
@@ -60,6 +62,10 @@ def mixed_scripts(text: str) -> bool:
     return top3 / total < 0.8
 
 
+def looks_garbled(text: str) -> bool:
+    return garbled_share(text) > _GARBLED_SHARE or mixed_scripts(text)
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # CJK text has no spaces, so a line break between two CJK characters is layout (a wrapped line, or
 # one character per line in vertical text), and kept it would split words for the lexical index.
@@ -74,13 +80,18 @@ def clean_page_text(text: str) -> str:
     return _CJK_WRAP.sub("", "\n".join(line for line in lines if line))
 
 
-def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
+def sniff(sample: Sample) -> bool:
+    # The header may follow junk; a container whose first member is a PDF is still a container.
+    return b"%PDF-" in sample.head and not (sample.is_zip or sample.is_ole)
+
+
+def parse_pdf(path: Path, options: ParseOptions) -> ParsedDoc:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PdfStreamError
 
     try:
         reader = PdfReader(path, strict=False)
-        password = _decrypt(reader, passwords) if reader.is_encrypted else None
+        password = _decrypt(reader, options.passwords) if reader.is_encrypted else None
         pages = reader.pages
         n_pages = len(pages)
     except ParseError:
@@ -104,11 +115,11 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
     doc = ParsedDoc(kind="pdf", pages=n_pages)
     garbled = 0
     failed_pages = 0
-    for i, raw in enumerate(_page_texts(path, password, pages)):
+    for i, (raw, raw_garbled) in enumerate(_page_texts(path, password, pages)):
         if raw is None:
             failed_pages += 1
             continue
-        if garbled_share(raw) > _GARBLED_SHARE or mixed_scripts(raw):
+        if raw_garbled:
             garbled += 1
             continue
         text = clean_page_text(raw)
@@ -132,8 +143,9 @@ def parse_pdf(path: Path, passwords: Sequence[str] = ()) -> ParsedDoc:
     return doc
 
 
-def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Iterator[str | None]:
-    """Each page's text (None: unreadable), from pdfium where it can, else from pypdf."""
+def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Iterator[tuple[str | None, bool]]:
+    """Each page's text (None: unreadable) and whether it looks garbled: from pdfium where it can,
+    else from pypdf, and from pdfminer where those look garbled."""
     try:
         import pypdfium2 as pdfium
 
@@ -142,27 +154,37 @@ def _page_texts(path: Path, password: str | None, pages: Sequence[Any]) -> Itera
         logger.warning("%s: pdfium cannot open it (%s: %s); every page is read by pypdf, about 20x slower",
                        path, type(e).__name__, e, exc_info=True)
         pdf = None
+    ask_pdfminer = True
     try:
-        for i, page in enumerate(pages):
-            text = None
-            if pdf is not None and i < len(pdf):
-                try:
-                    text = pdf[i].get_textpage().get_text_range()
-                except Exception as e:
-                    logger.warning("%s page %d: pdfium cannot read it (%s: %s); trying pypdf",
-                                   path, i + 1, type(e).__name__, e)
-                    text = None
-            if text is None or len(text.strip()) < _SHORT_PAGE:
-                # pdfium misses some fonts' text entirely (kampo.pdf in the nasty set): for a page that
-                # looks empty, ask pypdf too and keep the longer reading. Cheap: such pages are few.
-                try:
-                    other = page.extract_text() or ""
-                except Exception as e:
-                    logger.warning("%s page %d: pypdf cannot read it (%s: %s)", path, i + 1, type(e).__name__, e)
-                    other = None
-                if other is not None and (text is None or len(other.strip()) > len(text.strip())):
-                    text = other
-            yield text
+        with CidPageReader(path, password) as pdfminer:
+            for i, page in enumerate(pages):
+                text = None
+                if pdf is not None and i < len(pdf):
+                    try:
+                        text = pdf[i].get_textpage().get_text_range()
+                    except Exception as e:
+                        logger.warning("%s page %d: pdfium cannot read it (%s: %s); trying pypdf",
+                                       path, i + 1, type(e).__name__, e)
+                        text = None
+                if text is None or len(text.strip()) < _SHORT_PAGE:
+                    # pdfium misses some fonts' text entirely: for a page that looks empty, ask pypdf
+                    # too and keep the longer reading. Cheap: such pages are few.
+                    try:
+                        other = page.extract_text() or ""
+                    except Exception as e:
+                        logger.warning("%s page %d: pypdf cannot read it (%s: %s)", path, i + 1,
+                                       type(e).__name__, e)
+                        other = None
+                    if other is not None and (text is None or len(other.strip()) > len(text.strip())):
+                        text = other
+                garbled = text is not None and looks_garbled(text)
+                if garbled and ask_pdfminer:
+                    other = pdfminer.page_text(i)
+                    if other is not None and other.strip() and not looks_garbled(other):
+                        text, garbled = other, False
+                    else:  # its fonts are beyond pdfminer too: spare the file's other pages the try
+                        ask_pdfminer = False
+                yield text, garbled
     finally:
         if pdf is not None:
             pdf.close()
@@ -177,3 +199,10 @@ def _decrypt(reader: object, passwords: Sequence[str]) -> str:
             return password
     tried = f"none of the {len(passwords)} given passwords worked" if passwords else "no --passwords given"
     raise ParseError(f"encrypted: password required ({tried})")
+
+
+# version 2: page titles and section headings in the blocks' headings; 3: titles with a legal form ("plc")
+PARSER = Parser(
+    name="pdf", label="PDF", mime_types={".pdf": "application/pdf"},
+    sniff=sniff, parse=parse_pdf, version=3, page_preview=True,
+)

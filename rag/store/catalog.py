@@ -21,7 +21,11 @@ class FileRecord:
     mtime_ns: int
     chunks: int
     pages: int
-    kind: str
+    kind: str  # the parser that read it: "pdf", "docx"
+    # That parser's version: when the parser's is another, the file is parsed again. None in manifests
+    # written before versions were kept; such stores were built by the parsers of that time, and the
+    # sync records their versions.
+    parser_version: int | None = None
     ingested_at: float = field(default_factory=time.time)
 
 
@@ -30,6 +34,8 @@ class FailedRecord:
     size: int
     mtime_ns: int
     error: str
+    kind: str = ""  # "" when the kind could not be told (empty file, unknown type)
+    parser_version: int | None = None  # tried again when its kind's parser has another version
 
 
 @dataclass

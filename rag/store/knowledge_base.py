@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-CHUNKER_VERSION = 3  # 2: PDF chunks carry page titles and section headings; 3: titles with a legal form ("plc")
+# The chunker proper (ingest/chunking.py). A parser's changes are its own version, kept per file: the
+# sync parses that kind's files again. (2 and 3 were PDF parser changes, now the PDF parser's version 3.)
+CHUNKER_VERSION = 3
 
 
 def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:

@@ -58,7 +58,7 @@ def test_upload_is_saved_synced_and_searchable(admin_page: Callable[..., AppTest
                                                make_engine: Callable[[Settings], SpyEngine]) -> None:
     engine = make_engine(own_kb)
     at = admin_page(engine)
-    assert at.file_uploader[0].allowed_type == [".pdf", ".docx"]
+    assert at.file_uploader[0].allowed_type == [".pdf", ".docx", ".docm"]  # the kinds that can be read
     upload(at, ("Remote Work Policy.docx", DOCX, DOCX_MIME))
     assert (own_kb.store.docs_dir / "Remote Work Policy.docx").read_bytes() == DOCX
     assert report(at) == [f"- **added** {escape_md('Remote Work Policy.docx')}"]

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from app.files import pdf_page_text, resolve_doc
+from app.files import has_page_preview, mime_type, pdf_page_text, resolve_doc
 from app.options import build_filters, folders_of
 from app.sidebar import synced
 from app.text import answer_md, escape_md, quote_md
 from app.uploads import (
     UploadRejected,
+    check_content,
     folders,
     safe_name,
     save_upload,
@@ -20,6 +21,7 @@ from app.uploads import (
 from tests.app.pagekit import SAMPLES
 
 PDF = (SAMPLES / "Employee Handbook.pdf").read_bytes()
+DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
 MB = 1024 * 1024
 
 
@@ -98,6 +100,29 @@ def test_pdf_page_text() -> None:
     assert text and "26 days" in text
     assert pdf_page_text(SAMPLES / "Employee Handbook.pdf", 99) is None
     assert pdf_page_text(SAMPLES / "policies" / "IT Security Policy.docx", 1) is None
+
+
+def test_uploads_are_checked_by_the_kinds_sniffers() -> None:
+    check_content("a.pdf", PDF, MB)
+    check_content("a.docx", DOCX, MB)
+    check_content("macros.DOCM", DOCX, MB)  # the Word kind's other suffix
+    assert safe_name("macros.docm") == "macros.docm"
+    for name, data, reason in [("a.pdf", DOCX, "not a PDF file"), ("a.docx", PDF, "not a Word .docx file"),
+                               ("a.docx", b"PK\x03\x04 not really a zip", "not a Word .docx file"),
+                               ("a.pdf", b"", "empty")]:
+        with pytest.raises(UploadRejected, match=reason):
+            check_content(name, data, MB)
+
+
+def test_mime_type_and_page_preview_come_from_the_kinds(tmp_path: Path) -> None:
+    assert mime_type(Path("a.pdf")) == "application/pdf"
+    assert mime_type(Path("a.docm")) == "application/vnd.ms-word.document.macroEnabled.12"
+    assert mime_type(Path("a.txt")) == "text/plain"
+    renamed = tmp_path / "really a pdf.docx"
+    renamed.write_bytes(PDF)
+    assert has_page_preview(SAMPLES / "Employee Handbook.pdf") and has_page_preview(renamed)  # by content
+    assert not has_page_preview(SAMPLES / "policies" / "IT Security Policy.docx")
+    assert not has_page_preview(tmp_path / "missing.pdf")
 
 
 def test_markdown_escaping() -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-import ingest.parsers.docx
 from ingest.__main__ import print_report
+from ingest.parsers import ParseOptions, registry
 from ingest.parsers.pdf import parse_pdf
 from ingest.sync import run_sync
 from rag.logs import configure_logging
@@ -27,10 +28,11 @@ def test_a_parser_bug_is_one_report_line_and_a_traceback_in_the_log(
     shutil.copy(SAMPLES / "Product Datasheet NR-200.pdf", docs)
     shutil.copy(SAMPLES / "policies" / "IT Security Policy.docx", docs)
 
-    def buggy(path: Path) -> None:
+    def buggy(path: Path, options: ParseOptions) -> None:
         raise IndexError("list index out of range")
 
-    monkeypatch.setattr(ingest.parsers.docx, "parse_docx", buggy)
+    monkeypatch.setattr(registry, "PARSERS", tuple(replace(p, parse=buggy) if p.name == "docx" else p
+                                                   for p in registry.PARSERS))
     log = configure_logging(settings)
     assert log is not None
     report = run_sync(settings, docs, progress=False, index=index)
@@ -54,7 +56,7 @@ def test_pdf_read_without_pdfium_warns_naming_the_file_and_why(
     monkeypatch.setitem(sys.modules, "pypdfium2", None)  # an install without pdfium
     path = SAMPLES / "Product Datasheet NR-200.pdf"
     with caplog.at_level(logging.WARNING, logger="ingest.parsers.pdf"):
-        doc = parse_pdf(path)
+        doc = parse_pdf(path, ParseOptions())
     assert doc.blocks  # pypdf still reads it, only slower
     warnings = [r for r in caplog.records if r.name == "ingest.parsers.pdf" and r.levelno == logging.WARNING]
     assert len(warnings) == 1

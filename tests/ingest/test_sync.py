@@ -1,16 +1,22 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
 
+import ingest.sync as sync_module
+from ingest.parsers import ParsedDoc, ParseOptions, Parser, parse, registry
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import StoreMismatch
 from rag.settings import Settings
+from rag.store.catalog import Manifest
 from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase
 
@@ -157,3 +163,93 @@ def test_folders_are_recursive_and_names_relative(settings: Settings, index: Kno
     assert "a/b/copy.pdf" in r.added
     meta = index.store.get(where=Eq("file", "a/b/copy.pdf")).metadatas[0]
     assert meta["folder"] == "a/b" and meta["file_name"] == "copy.pdf"
+
+
+def bump_parser(monkeypatch: pytest.MonkeyPatch, kind: str, rewrite: bool = False) -> None:
+    """A new version of one kind's parser; with `rewrite` it also reads every block a little differently."""
+    def bumped(p: Parser) -> Parser:
+        if p.name != kind:
+            return p
+
+        def parse(path: Path, options: ParseOptions) -> ParsedDoc:
+            doc = p.parse(path, options)
+            if rewrite:
+                doc.blocks = [replace(b, text=f"{b.text} Revised reading.") for b in doc.blocks]
+            return doc
+
+        return replace(p, version=p.version + 1, parse=parse)
+
+    monkeypatch.setattr(registry, "PARSERS", tuple(bumped(p) for p in registry.PARSERS))
+
+
+def spy_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    parsed: list[str] = []
+
+    def spy(path: Path, *args: Any) -> ParsedDoc:
+        parsed.append(path.name)
+        return parse(path, *args)
+
+    monkeypatch.setattr(sync_module, "parse", spy)
+    return parsed
+
+
+PDFS = ["Employee Handbook.pdf", "Product Datasheet NR-200.pdf"]
+
+
+def test_a_new_parser_version_reparses_that_kind_only(settings: Settings, index: KnowledgeBase, docs: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    sync(settings, index, docs)
+    assert {r.kind: r.parser_version for r in index.manifest.files.values()} == {"pdf": 3, "docx": 1}
+    bump_parser(monkeypatch, "pdf", rewrite=True)
+    parsed = spy_parses(monkeypatch)
+
+    assert sync(settings, index, docs, dry_run=True).updated == PDFS
+    r = sync(settings, index, docs)
+    assert sorted(parsed) == PDFS and r.updated == PDFS and r.unchanged == 2 and not r.added
+    assert {rel: rec.parser_version for rel, rec in index.manifest.files.items() if rec.kind == "pdf"} == {
+        rel: 4 for rel in PDFS}
+    assert_consistent(index)  # the old readings' chunks are gone, though the files' hashes did not change
+    text = "\n".join(index.store.get(where=Eq("file", PDFS[0])).documents)
+    assert text.count("Revised reading.") >= len(parse(docs / PDFS[0]).blocks)
+
+    parsed.clear()
+    r = sync(settings, index, docs)
+    assert not parsed and r.unchanged == 4 and not r.changed
+
+
+def test_manifest_without_parser_versions_counts_as_built_by_todays_parsers(
+        settings: Settings, index: KnowledgeBase, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sync(settings, index, docs)
+    assert isinstance(index.manifest, Manifest)
+    path = index.manifest.path
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    for rec in raw["files"].values():
+        del rec["parser_version"]
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    older = KnowledgeBase(settings, embedder=index.embedder)
+    assert all(rec.parser_version is None for rec in older.manifest.files.values())
+    parsed = spy_parses(monkeypatch)
+    r = sync(settings, older, docs)
+    assert not parsed and r.unchanged == 4
+    assert {r.kind: r.parser_version for r in older.manifest.files.values()} == {"pdf": 3, "docx": 1}
+    saved = json.loads(path.read_text(encoding="utf-8"))["files"]
+    assert {rec["parser_version"] for rec in saved.values()} == {3, 1}
+
+
+def test_failed_files_are_tried_again_by_a_new_parser_of_their_kind(
+        settings: Settings, index: KnowledgeBase, docs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.7\n garbage")
+    (docs / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    (docs / "empty.pdf").write_bytes(b"")
+    sync(settings, index, docs)
+    assert (index.manifest.failed["broken.pdf"].kind, index.manifest.failed["broken.pdf"].parser_version) == ("pdf", 3)
+    parsed = spy_parses(monkeypatch)
+    bump_parser(monkeypatch, "pdf")
+    r = sync(settings, index, docs)
+    # The PDFs are read again, the broken one too; the Word files, the .doc and the empty file are not.
+    assert sorted(parsed) == sorted(["broken.pdf", *PDFS])
+    assert {f["file"] for f in r.failed} == {"broken.pdf", "old.doc", "empty.pdf"}
+    assert index.manifest.failed["broken.pdf"].parser_version == 4
+    parsed.clear()
+    sync(settings, index, docs)
+    assert not parsed

@@ -6,11 +6,11 @@ import json
 
 import pytest
 
-from ingest.parsers import parse
+from ingest.parsers import ParseOptions, parse
 from rag.errors import ParseError
 from tests.conftest import SHARED, needs_shared
 
-PASSWORDS = ["1234", "usersecret", "baz"]
+PASSWORDS = ParseOptions(passwords=("1234", "usersecret", "baz"))
 
 # Files that must fail, and a word their reason must contain.
 EXPECTED_FAILURES = {
@@ -54,12 +54,13 @@ def test_encrypted_without_password_says_so() -> None:
     needs_shared()
     with pytest.raises(ParseError, match="encrypted: password required"):
         parse(SHARED / "nasty/encrypted/docling_userpw_1234.pdf")
-    doc = parse(SHARED / "nasty/encrypted/docling_userpw_1234.pdf", ["wrong", "1234"])
+    doc = parse(SHARED / "nasty/encrypted/docling_userpw_1234.pdf", ParseOptions(passwords=("wrong", "1234")))
     assert "DocLayNet" in doc.blocks[0].text
 
 
 def test_vertical_japanese_reads_as_words() -> None:
-    # pdfium finds nothing in this page's fonts; pypdf reads it, one character per line (vertical text).
+    # Non-embedded CJK fonts without a Unicode map, one character per text object: pdfium drops them
+    # where no CJK font is installed, pypdf reads raw character ids; pdfminer maps them (pdf_cid_text.py).
     needs_shared()
     doc = parse(SHARED / "nasty/cjk/pdfminer_kampo_japanese_gazette.pdf")
     assert "道路交通法施行令" in doc.blocks[0].text

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import pytest
 
 from ingest.parsers import parse
 from ingest.parsers.base import Block
 from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
+from ingest.parsers.pdf_cid_text import CidPageReader
+from rag.errors import ParseError
 from tests.conftest import SAMPLES, SHARED, needs_shared
 
 
@@ -53,3 +58,55 @@ def test_garbled_detection() -> None:
 def test_line_wraps_inside_cjk_text_are_joined() -> None:
     assert clean_page_text("差旅报\n销制度。\n第二条") == "差旅报销制度。第二条"
     assert clean_page_text("two\nlines 中\nEnglish") == "two\nlines 中\nEnglish"
+
+
+# One letter of another script for each of a..z: what a wrong ToUnicode map makes of a text layer.
+_SCRIPTS = [0x03B1, 0x0431, 0x0561, 0x0628, 0x0915, 0x0995, 0x0B95, 0x0E01, 0x10D0, 0x05D0, 0x0B15, 0x0C95, 0x0C15,
+            0x0A95, 0x0A15, 0x0D15, 0x0D9A, 0x0F40, 0x1000, 0x1200, 0x13A0, 0x1780, 0x1820, 0x0780, 0x07CA, 0x0710]
+
+
+def wrongly_mapped_pdf(path: Path, pages: int) -> Path:
+    """A PDF whose font's ToUnicode map sends every letter to another script, on every page."""
+    cmap = "\n".join(f"<{0x61 + i:02x}> <{u:04x}>" for i, u in enumerate(_SCRIPTS))
+    to_unicode = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+                  "1 begincodespacerange <00> <ff> endcodespacerange\n"
+                  f"26 beginbfchar\n{cmap}\nendbfchar\nendcmap end end").encode()
+    line = b"(the quick brown fox jumps over the lazy dog) Tj 0 -16 Td "
+    content = b"BT /F1 12 Tf 72 720 Td " + line * 20 + b"ET"
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(to_unicode), to_unicode),
+    ]
+    for i in range(pages):
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {6 + 2 * i} 0 R "
+                       "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    path.write_bytes(bytes(out))
+    return path
+
+
+def test_a_wrongly_mapped_text_layer_is_refused_by_every_reader(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[int] = []
+    page_text = CidPageReader.page_text
+
+    def spy(self: CidPageReader, index: int) -> str | None:
+        asked.append(index)
+        return page_text(self, index)
+
+    monkeypatch.setattr(CidPageReader, "page_text", spy)
+    with pytest.raises(ParseError, match="garbled text layer"):
+        parse(wrongly_mapped_pdf(tmp_path / "wrong.pdf", pages=3))
+    assert asked == [0]  # pdfminer reads it no better: not asked again for the other pages

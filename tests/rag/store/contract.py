@@ -338,9 +338,9 @@ class CatalogContract:
 
     def test_save_then_open_round_trip(self, open_catalog: Callable[[], Catalog]) -> None:
         c = open_catalog()
-        c.files["a.pdf"] = FileRecord("s1", 10, 20, chunks=3, pages=2, kind="pdf", ingested_at=1.5)
+        c.files["a.pdf"] = FileRecord("s1", 10, 20, chunks=3, pages=2, kind="pdf", parser_version=3, ingested_at=1.5)
         c.files["中文/b.docx"] = FileRecord("s2", 11, 21, chunks=4, pages=0, kind="docx", ingested_at=2.5)
-        c.failed["bad.pdf"] = FailedRecord(5, 6, "encrypted")
+        c.failed["bad.pdf"] = FailedRecord(5, 6, "encrypted", kind="pdf", parser_version=3)
         c.pending["c.pdf"] = "s3"
         c.synced_at = 123.0
         c.save()
