@@ -1,28 +1,23 @@
-"""Hybrid retrieval: dense (vector store) and lexical (BM25) candidates fused by reciprocal rank.
+"""Hybrid retrieval: dense (vector store) and lexical (BM25) candidates, fused (`fusion`), spread over
+pages (`diversify`).
 
 Filters are evaluated by the vector store for both sides, so the two can never disagree on what is allowed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 import numpy as np
 
 from rag.errors import NoMatchingDocuments
+from rag.query.diversify import PageSpread
 from rag.query.filters import Filters, store_filter
+from rag.query.fusion import rrf
 from rag.settings import RetrievalSettings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.text.cjk import cjk_share
 from rag.types import RetrievedChunk
-
-
-def rrf(rankings: Iterable[tuple[list[str], float]], k: int) -> dict[str, float]:
-    scores: dict[str, float] = {}
-    for ids, weight in rankings:
-        for rank, cid in enumerate(ids):
-            scores[cid] = scores.get(cid, 0.0) + weight / (k + rank + 1)
-    return scores
 
 
 class Retriever:
@@ -57,23 +52,16 @@ class Retriever:
 
     def _best(self, ranked: list[str], fused: dict[str, float], q: np.ndarray | None,
               top_k: int) -> list[RetrievedChunk]:
-        """The first `top_k` current chunks. Past the first `answer_sources` (what the model reads, kept as
-        ranked), a chunk of a page already listed waits behind those of other pages: a second passage of
-        the same page sends the reader nowhere new (FinanceBench page_hit@5 +1 of 34, benchmarks/RESULTS.md)."""
-        keep = self.keep_ranked
-        picked: list[RetrievedChunk] = []
-        waiting: list[RetrievedChunk] = []
-        pages: set[object] = set()
+        """The first `top_k` current chunks of the ranking, spread over pages past what the model reads."""
+        spread = PageSpread(self.keep_ranked, top_k)
         # Batches with a few spares: chunks of a version being replaced right now are dropped.
         step = top_k + self.settings.fetch_spare
         for start in range(0, len(ranked), step):
-            for c in self._materialise(ranked[start : start + step], fused, q):
-                page = (c.file, c.page) if c.page is not None else c.id
-                (picked if len(picked) < keep or page not in pages else waiting).append(c)
-                pages.add(page)
-            if len(picked) >= top_k:
+            for chunk in self._materialise(ranked[start : start + step], fused, q):
+                spread.add(chunk)
+            if spread.full:
                 break
-        return (picked + waiting)[:top_k]
+        return spread.result()
 
     def reads(self, question: str) -> bool:
         """An English-only encoder maps a CJK question to noise: neither its ranks nor its similarity
