@@ -32,7 +32,7 @@ def quote_md(text: str) -> str:
 # link or an image. Each kind is matched whole, so it is either rebuilt as a link we chose or shown inert.
 _URL_CHAR = r"[!#$%&()*+,\-./0-9:;=?@A-Z^_a-z{|}~]"  # ASCII: where a pasted URL ends in CJK text
 _LINKS = re.compile(
-    r"(?P<image>!)?\[(?P<label>[^\[\]\n]*)\]\(\s*"  # [label](dest "title"), ![alt](dest)
+    r"!?\[(?P<label>[^\[\]\n]*)\]\(\s*"  # [label](dest "title"), and ![alt](dest): an image becomes its alt text
     r"(?:<(?P<angled>[^<>\n`]*)>|(?P<dest>(?:[^\s()<>`\\]|\([^\s()<>`\\]*\))*))"
     r"(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^()\n]*\)))?\s*\)"
     r"|<(?P<auto>[A-Za-z][A-Za-z0-9+.\-]{1,31}:[^\s<>`]*|[^\s<>@`]+@[^\s<>`]+)>"  # <scheme:…>, <a@b.c>
@@ -40,7 +40,6 @@ _LINKS = re.compile(
     r"|(?P<email>[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-_]+(?:\.[A-Za-z0-9\-_]+)+)"
 )
 _TRAILING = ".,:;!?*_~'\""  # GFM leaves these, and an unbalanced ")", out of a bare URL
-_LIVE = re.compile(r"(?:https?://|mailto:|www\.)|[^:/]+@", re.IGNORECASE)
 _SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
 # A citation marker stays as it is; any other "[" could open a link or a reference definition.
 _MARKER = re.compile(r"\[\d+(?:\s*[,;]\s*\d+)*\](?![(\[:])")
@@ -59,16 +58,15 @@ def url_key(url: str) -> str:
     return _SCHEME.sub("", url.strip()).rstrip("/").lower()
 
 
+def _address(m: re.Match[str]) -> str:
+    if m.group("bare"):
+        return _bare_url(m)
+    return m.group("angled") or m.group("dest") or m.group("auto") or m.group("email") or ""
+
+
 def urls_in(texts: Iterable[str]) -> set[str]:
     """The addresses (URLs, e-mail addresses) written in these texts, as `url_key`s."""
-    found = set()
-    for text in texts:
-        for m in _LINKS.finditer(text):
-            url = _bare_url(m) if m.group("bare") else m.group("angled") or m.group("dest") or m.group("auto") \
-                or m.group("email")
-            if url:
-                found.add(url_key(url))
-    return found
+    return {url_key(url) for text in texts for m in _LINKS.finditer(text) if (url := _address(m))}
 
 
 def _escape_text(text: str) -> str:
@@ -85,26 +83,25 @@ def _inert(url: str) -> str:
     return f"`{url}`"  # a code span: never a link, and the address can still be read and copied
 
 
-def _href(url: str) -> str:
-    if "@" in url and not re.match(r"[a-z][a-z0-9+.\-]*:", url, re.IGNORECASE):
-        return f"mailto:{url}"
-    return f"http://{url}" if url.lower().startswith("www.") else url
+def _href(url: str) -> str | None:
+    """Where a link to this address may go: the web or e-mail only (no javascript:, data:, file:)."""
+    low = url.lower()
+    if low.startswith(("http://", "https://", "mailto:")):
+        return url
+    if low.startswith("www."):
+        return f"http://{url}"
+    return f"mailto:{url}" if "@" in url and not re.search(r"[:/]", url) else None
 
 
 def _render(text: str, allowed: set[str]) -> str:
     out, pos = [], 0
     for m in _LINKS.finditer(text):
         out.append(_escape_text(text[pos : m.start()]))
-        pos = m.end()
-        if m.group("bare"):
-            url = _bare_url(m)
-            pos = m.start() + len(url)
-            label = ""
-        else:
-            url = m.group("angled") or m.group("dest") or m.group("auto") or m.group("email") or ""
-            label = m.group("label") or ""
-        if url and _LIVE.match(url) and url_key(url) in allowed:
-            out.append(f"[{escape_md(label or url)}](<{_href(url)}>)")
+        url, label = _address(m), m.group("label") or ""
+        pos = m.start() + len(url) if m.group("bare") else m.end()  # trailing punctuation stays text
+        href = _href(url)
+        if href and url_key(url) in allowed:
+            out.append(f"[{escape_md(label or url)}](<{href}>)")
         elif label and url and label.strip() != url:
             out.append(f"{_render(label, allowed)} ({_inert(url)})")
         else:
