@@ -3,10 +3,12 @@
 The system prompt is fixed text placed first, so llama.cpp reuses its evaluated prefix across questions.
 The citation example says [n], not a number: a literal "[2]" biases small models to cite [2] (measured).
 
-Sources are quoted data: each sits in its own <source …> … </source> block, and no document text can
-open or close a tag there. Otherwise a passage could end its block and speak as the prompt, or write a
-chat-template token: llama.cpp tokenizes the whole prompt with special tokens on, so "<|im_start|>system"
-inside a document would become a real turn.
+Sources are quoted data: each sits in its own <source [n] …> … </source> block, and no document text
+can open or close a tag there. Otherwise a passage could end its block and speak as the prompt, or write
+a chat-template token: llama.cpp tokenizes the whole prompt with special tokens on, so
+"<|im_start|>system" inside a document would become a real turn. The number is written "[1]" in the tag,
+as the model is to cite it: with n="1" there, the model copied the prompt's "[n]" into 2 of 19 sample
+answers.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def _attr(value: str) -> str:
 
 
 def source_block(n: int, chunk: RetrievedChunk) -> str:
-    where = [f'n="{n}"', f'file="{_attr(chunk.file)}"']
+    where = [f"[{n}]", f'file="{_attr(chunk.file)}"']
     if chunk.page is not None:
         where.append(f'page="{chunk.pages}"')
     if chunk.heading:

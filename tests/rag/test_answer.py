@@ -64,7 +64,7 @@ def is_rewrite(messages: list[Message]) -> bool:
 
 def prompt_sources(messages: list[Message]) -> list[tuple[int, str]]:
     """(number, file) of each source block in the answer prompt."""
-    return [(int(n), f) for n, f in re.findall(r'^<source n="(\d+)" file="([^"]*)"', messages[-1]["content"], re.M)]
+    return [(int(n), f) for n, f in re.findall(r'^<source \[(\d+)\] file="([^"]*)"', messages[-1]["content"], re.M)]
 
 
 def source_text(messages: list[Message], n: int) -> str:
