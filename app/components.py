@@ -21,12 +21,18 @@ def answer_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filt
     if answer.refused:
         refusal_block(answer, docs_dir, key, closest=closest, filtered=filtered)
         return
-    st.markdown(answer_md(answer.text))
+    st.markdown(answer_md(answer.text, cited_texts(answer)))
     if answer.citations:
         st.caption("Sources")
         for c in answer.citations:
             citation_card(c, docs_dir, f"{key}-c{c.n}")
     st.caption(_footer(answer))
+
+
+def cited_texts(answer: Answer) -> list[str]:
+    """The cited passages' texts: the only addresses an answer may link to are written there."""
+    cited = {c.chunk_id for c in answer.citations}
+    return [chunk.text for chunk in answer.sources if chunk.id in cited]
 
 
 def refusal_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filtered: bool = False) -> None:

@@ -121,10 +121,13 @@ def test_sidebar_describes_the_knowledge_base(page: Callable[..., AppTest], engi
 
 def test_model_text_cannot_render_html_or_math(page: Callable[..., AppTest], engine: SpyEngine) -> None:
     engine._llm = FakeLLM("Costs are $5 to $10 <script>alert(1)</script> ![x](http://example.com/x.png) "
-                          "Full-time employees get 26 days of annual leave [1].")
+                          "[refunds](http://example.com/login) Full-time employees get 26 days of annual leave [1].")
     at = ask(page(engine), LEAVE_QUESTION)
     text = at.chat_message[1].markdown[0]
-    assert r"\$5 to \$10" in text.value and r"!\[x]" in text.value
+    assert r"\$5 to \$10" in text.value and r"\<script>" in text.value
+    # No image, and no link to an address the cited handbook page does not contain: shown as inert code.
+    assert "![" not in text.value and "](" not in text.value
+    assert "x (`http://example.com/x.png`)" in text.value and "refunds (`http://example.com/login`)" in text.value
     assert not text.proto.allow_html
     assert all(not m.proto.allow_html for m in at.markdown)
 

@@ -128,7 +128,7 @@ def test_mime_type_and_page_preview_come_from_the_kinds(tmp_path: Path) -> None:
 def test_markdown_escaping() -> None:
     assert escape_md("**bold** <b>x</b> $5 [a](b) # h") == r"\*\*bold\*\* \<b\>x\<\/b\> \$5 \[a\]\(b\) \# h"
     assert quote_md("one\n\ntwo *x*") == "> one  \n>\n> two \\*x\\*  "
-    assert answer_md("**26 days**, $5 ![i](http://x)") == r"**26 days**, \$5 !\[i](http://x)"
+    assert answer_md("**26 days**, $5 ![i](http://x)") == r"**26 days**, \$5 i (`http://x`)"
 
 
 def test_filters_from_the_sidebar() -> None:

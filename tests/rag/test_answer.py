@@ -65,12 +65,12 @@ def is_rewrite(messages: list[Message]) -> bool:
 
 def prompt_sources(messages: list[Message]) -> list[tuple[int, str]]:
     """(number, file) of each source block in the answer prompt."""
-    return [(int(n), f) for n, f in re.findall(r"^\[(\d+)\] \(file: ([^,)]+)", messages[-1]["content"], re.M)]
+    return [(int(n), f) for n, f in re.findall(r'^<source \[(\d+)\] file="([^"]*)"', messages[-1]["content"], re.M)]
 
 
 def source_text(messages: list[Message], n: int) -> str:
-    blocks = re.split(r"^\[\d+\] \(file: [^\n]*\n", messages[-1]["content"], flags=re.M)
-    return blocks[n].split("\n\nQuestion:")[0]
+    """The text of source block n (1-based)."""
+    return re.findall(r"^<source [^\n]*>\n(.*?)\n</source>$", messages[-1]["content"], re.M | re.S)[n - 1]
 
 
 def run(engine: Engine, question: str, **kwargs: object) -> tuple[list[str], Answer]:
