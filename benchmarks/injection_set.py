@@ -453,7 +453,8 @@ def _squash(text: str) -> str:
 
 def scan(dirs: list[Path], questions: Path | None) -> int:
     from ingest.chunking import chunk_blocks
-    from ingest.parsers import DOCUMENT_SUFFIXES, parse
+    from ingest.parsers import parse
+    from ingest.parsers.registry import document_suffixes
     from ingest.sync import chunk_settings
     from rag.embeddings import load_embedder
     from rag.errors import ParseError
@@ -472,7 +473,7 @@ def scan(dirs: list[Path], questions: Path | None) -> int:
     reasons: Counter[str] = Counter()
     detect_s = 0.0
     for d in dirs:
-        for path in sorted(p for p in d.rglob("*") if p.suffix.lower() in DOCUMENT_SUFFIXES):
+        for path in sorted(p for p in d.rglob("*") if p.suffix.lower() in document_suffixes()):
             try:
                 doc = parse(path)
             except ParseError as e:
