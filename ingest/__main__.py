@@ -68,14 +68,16 @@ def print_report(report: object) -> None:
     from ingest.sync import SyncReport
 
     assert isinstance(report, SyncReport)
+    from rag.text.display import printable
+
     for f in report.failed:
-        print(f"FAILED  {f['file']}: {f['error']}")
+        print(f"FAILED  {printable(f['file'])}: {printable(f['error'])}")
     for w in report.warnings:
-        print(f"warning {w['file']}: {w['warning']}")
+        print(f"warning {printable(w['file'])}: {printable(w['warning'])}")
     verb = "would be " if report.dry_run else ""
     for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
         for name in names:
-            print(f"{verb}{label:8} {name}")
+            print(f"{verb}{label:8} {printable(name)}")
     print(report.summary())
     print(f"store: {report.files} files, {report.chunks} chunks ({report.seconds:.1f}s)")
 

@@ -124,8 +124,12 @@ class Syncer:
             recovered = False
 
         report = SyncReport(dry_run=dry_run)
-        jobs = self._plan(docs_dir, manifest, report)
-        present = {f.rel for f in scan(docs_dir)}
+        found = scan(docs_dir)
+        for rel, why in found.skipped:
+            logger.warning("%s: %s", rel, why)
+            report.warnings.append({"file": rel, "warning": why})
+        jobs = self._plan(found.files, manifest, report)
+        present = {f.rel for f in found.files}
         deleted = sorted(set(manifest.files) - present)
         report.deleted = deleted
         if dry_run:
@@ -151,9 +155,9 @@ class Syncer:
                     report.files, report.chunks, report.seconds)
         return report
 
-    def _plan(self, docs_dir: Path, manifest: Catalog, report: SyncReport) -> list[_Job]:
+    def _plan(self, files: list[FileInfo], manifest: Catalog, report: SyncReport) -> list[_Job]:
         jobs = []
-        for info in scan(docs_dir):
+        for info in files:
             rec = manifest.files.get(info.rel)
             if rec is not None and rec.parser_version is None and (parser := named(rec.kind)):
                 rec.parser_version = parser.version  # stored before versions were, by today's parsers

@@ -13,6 +13,7 @@ from typing import Any
 
 from rag.logs import cli_errors, configure_logging
 from rag.settings import load_settings
+from rag.text.display import printable
 from rag.types import Answer
 
 
@@ -31,12 +32,13 @@ def print_sources(answer: Answer, closest: int, out: Any = sys.stdout) -> None:
         if answer.sources[:closest]:
             print("\nYou may want to look at:", file=out)
             for chunk in answer.sources[:closest]:
-                print(f"  - {chunk.file}" + (f", page {chunk.pages}" if chunk.pages else ""), file=out)
+                print(f"  - {printable(chunk.file)}" + (f", page {chunk.pages}" if chunk.pages else ""), file=out)
         return
     if answer.citations:
         print("\nSources:", file=out)
     for c in answer.citations:
-        where = f"{c.file}" + (f", page {c.page}" if c.page else "") + (f" ({c.heading})" if c.heading else "")
+        where = printable(c.file) + (f", page {c.page}" if c.page else "") + (f" ({printable(c.heading)})"
+                                                                              if c.heading else "")
         print(f"  [{c.n}] {where}\n      \u201c{c.snippet}\u201d", file=out)
 
 
