@@ -80,7 +80,8 @@ def _original(rel: str, page: int | None, docs_dir: Path, key: str) -> None:
         st.caption("The original file is no longer in the documents folder.")
         return
     st.download_button(
-        f"Download {path.name}", data=partial(read_bytes, path), file_name=path.name,
+        # A button label renders markdown (images included): the file name is escaped.
+        f"Download {escape_md(path.name)}", data=partial(read_bytes, path), file_name=path.name,
         mime=mime_type(path), key=f"dl-{key}", on_click="ignore", icon=":material/download:",
     )
     if page and has_page_preview(path):

@@ -12,6 +12,7 @@ from typing import Any
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
 from rag.llm.thinking import strip_thinking, visible
 from rag.query.citations import is_refusal, verify
+from rag.query.filters import check_filters
 from rag.query.focus import focus
 from rag.query.followup import is_follow_up
 from rag.query.gate import has_evidence
@@ -42,7 +43,7 @@ class Engine:
                  filters: Filters | None = None) -> list[RetrievedChunk]:
         question = check_question(question, self.settings.answer.question_chars)
         top_k = check_top_k(top_k, field_upper(RetrievalSettings, "top_k"))
-        return self.retriever.search(question, top_k=top_k, filters=filters)
+        return self.retriever.search(question, top_k=top_k, filters=check_filters(filters))
 
     def standalone(self, question: str, history: Sequence[Message] | None) -> str:
         if not is_follow_up(question, history):

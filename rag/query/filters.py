@@ -5,10 +5,28 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from rag.errors import NoMatchingDocuments
+from rag.errors import InvalidInput, NoMatchingDocuments
 from rag.store.filters import Filter, all_of, one_of
 
 Filters = Mapping[str, Any]
+# What a caller may restrict by: the file and folder, and chunk metadata the sync writes for every chunk.
+FILTER_KEYS = ("file", "folder", "file_name", "kind", "page")
+_SCALARS = (str, int, float, bool)
+
+
+def check_filters(filters: object) -> Filters | None:
+    """The caller's filters, or one `InvalidInput` line naming what is wrong with them."""
+    if filters is None:
+        return None
+    if not isinstance(filters, Mapping):
+        raise InvalidInput(f'filters must be a mapping such as {{"file": ["a.pdf"]}}, not {type(filters).__name__}')
+    for key, value in filters.items():
+        if key not in FILTER_KEYS:
+            raise InvalidInput(f"unknown filter key {key!r}; the keys are {', '.join(FILTER_KEYS)}")
+        values = list(value) if isinstance(value, list | tuple | set) else [value]
+        if not all(v is None or isinstance(v, _SCALARS) for v in values):
+            raise InvalidInput(f"filter {key!r} takes text or numbers (or a list of them), not {type(value).__name__}")
+    return filters
 
 
 def store_filter(filters: Filters | None, files: Collection[str]) -> Filter | None:

@@ -28,7 +28,7 @@ def test_answer_is_shown_with_its_source_card(page: Callable[..., AppTest], engi
     cards = [m.value for m in assistant.markdown if m.value.startswith("**")]
     assert cards == [f"**{escape_md('[1] ')}{HANDBOOK}** · page 3 · *{escape_md('3. Leave')}*"]
     assert any("26 days of paid annual leave" in m.value for m in assistant.markdown)
-    assert [b.label for b in assistant.get("download_button")] == ["Download Employee Handbook.pdf"]
+    assert [b.label for b in assistant.get("download_button")] == [f"Download {escape_md('Employee Handbook.pdf')}"]
     assert [e.label for e in assistant.expander] == ["Page 3 of the PDF as text"]
     page_text = " ".join(m.value for m in assistant.expander[0].markdown)
     assert "26 days" in page_text

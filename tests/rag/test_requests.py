@@ -53,3 +53,14 @@ def test_engine_refuses_bad_input_before_retrieval(settings: Settings) -> None:
     with pytest.raises(InvalidInput, match="history"):
         engine.ask("and for part-time staff?", history="earlier")  # type: ignore[arg-type]
     assert llm.calls == []
+
+
+@pytest.mark.parametrize(("filters", "message"), [
+    ("file", "must be a mapping"),
+    ({"owner": "x"}, "unknown filter key 'owner'; the keys are file, folder"),
+    ({"file": {"a": 1}}, "takes text or numbers"),
+])
+def test_bad_filters(settings: Settings, filters: object, message: str) -> None:
+    engine = Engine(settings, index=KnowledgeBase(settings), llm=FakeLLM())
+    with pytest.raises(InvalidInput, match=message):
+        engine.retrieve("annual leave", filters=filters)  # type: ignore[arg-type]
