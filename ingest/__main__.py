@@ -72,12 +72,21 @@ def print_report(report: object) -> None:
         print(f"FAILED  {f['file']}: {f['error']}")
     for w in report.warnings:
         print(f"warning {w['file']}: {w['warning']}")
+    for f in report.flagged:
+        page = f" p.{f['page']}" if f["page"] is not None else ""
+        print(f"flagged {printable(f['file'])}{page}: {f['reason']}: \"{printable(f['excerpt'])}\"")
     verb = "would be " if report.dry_run else ""
     for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
         for name in names:
             print(f"{verb}{label:8} {name}")
     print(report.summary())
     print(f"store: {report.files} files, {report.chunks} chunks ({report.seconds:.1f}s)")
+
+
+def printable(text: str) -> str:
+    """Control characters (newlines, ANSI escapes) shown as escapes: a document's text cannot move the
+    cursor or forge report lines."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 if __name__ == "__main__":
