@@ -74,12 +74,16 @@ def print_report(report: object) -> None:
         print(f"FAILED  {printable(f['file'])}: {printable(f['error'])}")
     for w in report.warnings:
         print(f"warning {printable(w['file'])}: {printable(w['warning'])}")
+    for f in report.flagged:
+        page = f" p.{f['page']}" if f["page"] is not None else ""
+        print(f"flagged {printable(f['file'])}{page}: {f['reason']}: \"{printable(f['excerpt'])}\"")
     verb = "would be " if report.dry_run else ""
     for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
         for name in names:
             print(f"{verb}{label:8} {printable(name)}")
     print(report.summary())
     print(f"store: {report.files} files, {report.chunks} chunks ({report.seconds:.1f}s)")
+
 
 
 if __name__ == "__main__":

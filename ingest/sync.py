@@ -29,8 +29,15 @@ from rag.settings import Settings
 from rag.store.backends import open_lock
 from rag.store.catalog import FailedRecord, FileRecord
 from rag.store.filters import Eq
-from rag.store.knowledge_base import KnowledgeBase, mismatch_message, store_fingerprint
+from rag.store.knowledge_base import (
+    INSTRUCTION_FLAG,
+    INSTRUCTION_REASON,
+    KnowledgeBase,
+    mismatch_message,
+    store_fingerprint,
+)
 from rag.store.protocol import Catalog, Metadata
+from rag.text.instructions import InstructionFlag, find_instruction
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +50,7 @@ class SyncReport:
     unchanged: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
+    flagged: list[dict[str, Any]] = field(default_factory=list)  # file, page (None: no pages), reason, excerpt
     files: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -73,6 +81,7 @@ class _Job:
     parser_version: int | None = None
     pages: int = 0
     chunks: list[ChunkDraft] = field(default_factory=list)
+    flags: list[InstructionFlag | None] = field(default_factory=list)  # one per chunk
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -220,6 +229,7 @@ class Syncer:
             job.chunks = chunk_blocks(doc.blocks, Path(job.info.rel).stem, self.embedder, self.cfg)
             if not job.chunks:
                 job.error = "no extractable text"
+            job.flags = [find_instruction(c.embed_text) for c in job.chunks]
         except ParseError as e:
             job.error = str(e)
 
@@ -243,7 +253,7 @@ class Syncer:
                 chunks=len(job.chunks), pages=job.pages, kind=job.kind, parser_version=job.parser_version,
             )
             ids = [chunk_id(rel, job.sha256, c) for c in job.chunks]
-            metadatas = [_metadata(rel, job, c) for c in job.chunks]
+            metadatas = [_metadata(rel, job, c, flag) for c, flag in zip(job.chunks, job.flags, strict=True)]
             if job.reparse:
                 self._drop_rewritten_chunks(rel, ids)
             self.index.replace_file(
@@ -252,6 +262,12 @@ class Syncer:
             manifest.failed.pop(rel, None)
             (report.added if job.is_new else report.updated).append(rel)
             report.warnings += [{"file": rel, "warning": w} for w in job.warnings]
+            for c, flag in zip(job.chunks, job.flags, strict=True):
+                if flag is not None:
+                    logger.warning("%s%s: instruction-like passage kept out of answers (%s): %r", rel,
+                                   "" if c.page is None else f" p.{c.page}", flag.reason, flag.excerpt)
+                    report.flagged.append({"file": rel, "page": c.page, "reason": flag.reason,
+                                           "excerpt": flag.excerpt})
             progress.advance(len(job.chunks), rel)
 
     def _drop_rewritten_chunks(self, rel: str, new_ids: list[str]) -> None:
@@ -287,7 +303,7 @@ def _outdated(kind: str, version: int | None) -> bool:
     return parser is not None and version is not None and version != parser.version
 
 
-def _metadata(rel: str, job: _Job, c: ChunkDraft) -> Metadata:
+def _metadata(rel: str, job: _Job, c: ChunkDraft, flag: InstructionFlag | None) -> Metadata:
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
     meta: Metadata = {
         "file": rel,
@@ -299,7 +315,10 @@ def _metadata(rel: str, job: _Job, c: ChunkDraft) -> Metadata:
         "heading": c.heading,
         "context": c.embed_text[: len(c.embed_text) - len(c.text)].rstrip("\n"),
         "text_hash": text_hash(c.embed_text),
+        INSTRUCTION_FLAG: flag is not None,
     }
+    if flag is not None:
+        meta[INSTRUCTION_REASON] = flag.reason
     if c.page is not None:
         meta["page"] = c.page
         meta["page_end"] = c.page_end or c.page

@@ -2,6 +2,7 @@
 pages (`diversify`).
 
 Filters are evaluated by the vector store for both sides, so the two can never disagree on what is allowed.
+Chunks flagged at ingest as instructions are dropped from both sides before fusion.
 """
 
 from __future__ import annotations
@@ -44,9 +45,12 @@ class Retriever:
         n = max(s.candidates, top_k)
         dense_weight = s.dense_weight if self.reads(question) else 0.0
         q = embedder.embed_query(question) if dense_weight else None
-        dense = self.index.store.query(q, n, where) if q is not None else []
+        flagged = self.index.flagged
+        k = n + len(flagged)  # room for the flagged ones among each side's first n
+        dense = self.index.store.query(q, k, where) if q is not None else []
         allowed = set(self.index.store.ids(where)) if where else None
-        lexical = self.index.lexical.search(question, n, allowed)
+        lexical = self.index.lexical.search(question, k, allowed)
+        dense, lexical = _unflagged(dense, flagged, n), _unflagged(lexical, flagged, n)
         fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
         return self._best(sorted(fused, key=fused.__getitem__, reverse=True), fused, q, top_k)
 
@@ -102,3 +106,7 @@ class Retriever:
                 )
             )
         return out
+
+
+def _unflagged(hits: list[tuple[str, float]], flagged: frozenset[str], n: int) -> list[tuple[str, float]]:
+    return [hit for hit in hits if hit[0] not in flagged][:n] if flagged else hits

@@ -30,6 +30,12 @@ logger = logging.getLogger(__name__)
 # sync parses that kind's files again. (2 and 3 were PDF parser changes, now the PDF parser's version 3.)
 CHUNKER_VERSION = 3
 
+# Chunk metadata written by the sync: whether the passage reads as instructions to an AI or the reader
+# (rag/text/instructions.py), and why. Such chunks are kept out of answers. Rows written before the flag
+# existed lack the key and count as clean.
+INSTRUCTION_FLAG = "instruction_flag"
+INSTRUCTION_REASON = "instruction_reason"
+
 
 def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:
     return {
@@ -70,6 +76,7 @@ class KnowledgeBase:
         # the store and catalog under it.
         self.writing = False
         self._query_checked = False
+        self._flagged: frozenset[str] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -88,6 +95,14 @@ class KnowledgeBase:
                 self.rebuild_lexical()
         return self._lexical
 
+    @property
+    def flagged(self) -> frozenset[str]:
+        """Ids of the chunks flagged as instructions, read once per refresh: few, so dropping them from
+        each side's results is cheaper than a store filter on every query."""
+        if self._flagged is None:
+            self._flagged = frozenset(self.store.ids(Eq(INSTRUCTION_FLAG, True)))
+        return self._flagged
+
     # --- readers -------------------------------------------------------------------------------
 
     def refresh(self) -> bool:
@@ -99,6 +114,7 @@ class KnowledgeBase:
         self.manifest.load()
         self._lexical_loaded = False
         self._query_checked = False
+        self._flagged = None
         self._seen = stamp
         return True
 

@@ -11,6 +11,7 @@ from ingest.parsers.pdf import clean_page_text, garbled_share, mixed_scripts
 from ingest.parsers.pdf_cid_text import CidPageReader
 from rag.errors import ParseError
 from tests.conftest import SAMPLES, SHARED, needs_shared
+from tests.ingest.pdfs import write_pdf
 
 
 def page_texts(blocks: list[Block]) -> dict[int, str]:
@@ -73,28 +74,9 @@ def wrongly_mapped_pdf(path: Path, pages: int) -> Path:
                   f"26 beginbfchar\n{cmap}\nendbfchar\nendcmap end end").encode()
     line = b"(the quick brown fox jumps over the lazy dog) Tj 0 -16 Td "
     content = b"BT /F1 12 Tf 72 720 Td " + line * 20 + b"ET"
-    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(pages))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {pages} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R >>",
-        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(to_unicode), to_unicode),
-    ]
-    for i in range(pages):
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {6 + 2 * i} 0 R "
-                       "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (n, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
-    return path
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 4 0 R >>"
+    stream = b"<< /Length %d >>\nstream\n%s\nendstream" % (len(to_unicode), to_unicode)
+    return write_pdf(path, font, [content] * pages, extra=[stream])
 
 
 def test_a_wrongly_mapped_text_layer_is_refused_by_every_reader(tmp_path: Path,
