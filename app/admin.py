@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from ingest.sync import SyncReport
     from rag.engine import Engine
-    from rag.store.catalog import Manifest
+    from rag.store.protocol import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -77,9 +77,9 @@ def panel(engine: Engine) -> None:
         if result.report is not None:
             st.session_state[_UPLOADER] = generation + 1  # empty the uploader
             st.rerun()  # the whole page (sidebar counts, filters) sees the new documents
-    result = st.session_state.get(_RESULT)
-    if result is not None:
-        show_result(result)
+    shown = st.session_state.get(_RESULT)
+    if shown is not None:
+        show_result(shown)
 
 
 def _sync(engine: Engine, result: AdminResult) -> None:
@@ -120,7 +120,7 @@ def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerato
             result.error = line
 
 
-def _handled(manifest: Manifest, rel: str, size: int, mtime_ns: int) -> bool:
+def _handled(manifest: Catalog, rel: str, size: int, mtime_ns: int) -> bool:
     rec = manifest.files.get(rel)
     if rec is not None and rec.size == size and rec.mtime_ns == mtime_ns:
         return True

@@ -13,6 +13,7 @@ from pathlib import Path
 from ingest.parsers.base import Sample
 from ingest.parsers.registry import PARSERS, detect, document_suffixes, for_suffix
 from rag.errors import InvalidInput, ParseError
+from rag.text.display import is_hidden
 
 _MAX_NAME_BYTES = 200  # room under the usual 255-byte limit for the temporary name
 
@@ -39,7 +40,7 @@ def safe_name(name: str) -> str:
         raise UploadRejected(f"{name!r}: no file name")
     if base.startswith((".", "~$")):
         raise UploadRejected(f"{name!r}: hidden and temporary files are not accepted")
-    if any(unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"} for ch in base):
+    if any(is_hidden(ch) for ch in base):
         raise UploadRejected(f"{name!r}: the name contains control characters")
     if len(base.encode("utf-8")) > _MAX_NAME_BYTES:
         raise UploadRejected(f"{name!r}: the name is too long")

@@ -47,7 +47,6 @@ class ChunkSettings:
     max_prefix_tokens: int  # title and heading path put before the text
 
 
-
 def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSettings) -> list[ChunkDraft]:
     chunks: list[ChunkDraft] = []
     for (page, headings), group in groupby(blocks, key=lambda b: (b.page, b.headings)):

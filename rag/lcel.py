@@ -23,7 +23,10 @@ from langchain_core.runnables import RunnableLambda, run_in_executor
 
 from rag.engine import Engine
 from rag.errors import InvalidInput
+from rag.query.filters import check_filters
+from rag.query.requests import check_top_k, field_upper
 from rag.query.retriever import Filters, Retriever
+from rag.settings import RetrievalSettings
 from rag.types import Answer, RetrievedChunk
 
 
@@ -84,15 +87,16 @@ class LangChainRetriever(BaseRetriever):
     def __init__(self, **data: Any) -> None:
         # Checked before pydantic sees them, so a bad value is one InvalidInput line, not a ValidationError.
         top_k = result_count(data.pop("k", None), data.pop("top_k", None))
-        filters = filter_dict(data.pop("filters", None)) or None
+        filters = check_filters(filter_dict(data.pop("filters", None))) or None
         super().__init__(top_k=top_k, filters=filters, **data)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
         k: Any = None, top_k: Any = None, filters: Any = None,
     ) -> list[Document]:
-        count = result_count(k, top_k) or self.top_k
-        scope = {**(self.filters or {}), **filter_dict(filters)}
+        # The engine's own checks: known filter keys, top_k within the setting's bounds.
+        count = check_top_k(result_count(k, top_k) or self.top_k, field_upper(RetrievalSettings, "top_k"))
+        scope = check_filters({**(self.filters or {}), **filter_dict(filters)})
         return [_document(c) for c in self.retriever.search(query, top_k=count, filters=scope or None)]
 
     async def _aget_relevant_documents(

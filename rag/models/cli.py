@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from rag.errors import ModelError
@@ -12,6 +11,7 @@ from rag.models.catalogue import CATALOGUE, DEFAULT_EMBEDDING
 from rag.models.gguf import cached_gguf, gguf_path, prepare_gguf
 from rag.models.hub import fetch_embedding
 from rag.models.resolve import resolve_embedding, resolve_gguf
+from rag.offline import offline_env
 from rag.settings import load_settings
 
 
@@ -31,7 +31,7 @@ def _cmd_list(models_dir: Path, cache_dir: Path) -> None:
 
 @cli_errors("python -m rag.models")
 def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # `fetch` lifts it for itself only
+    offline_env()  # `fetch` lifts it for itself only
     parser = argparse.ArgumentParser(
         prog="python -m rag.models", description="Find and prepare local models."
     )

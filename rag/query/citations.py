@@ -23,9 +23,6 @@ SUPPORT_THRESHOLD = 0.2
 MIN_CLAIM_UNITS = 3
 
 
-
-
-
 def is_refusal(text: str, refusal: str) -> bool:
     t = _MARKER.sub("", text).strip().lower()
     if not t:

@@ -14,7 +14,8 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from rag.query.citations import sentences, units
+from rag.text.sentences import sentences
+from rag.text.words import units
 from rag.types import RetrievedChunk
 
 

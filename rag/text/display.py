@@ -10,8 +10,9 @@ import unicodedata
 
 
 def printable(text: str) -> str:
-    return "".join(ch.encode("unicode_escape").decode("ascii") if _hidden(ch) else ch for ch in text)
+    return "".join(ch.encode("unicode_escape").decode("ascii") if is_hidden(ch) else ch for ch in text)
 
 
-def _hidden(ch: str) -> bool:
+def is_hidden(ch: str) -> bool:
+    """A control, format or line/paragraph separator character: invisible, or it moves the output."""
     return unicodedata.category(ch) in {"Cc", "Cf", "Zl", "Zp"}

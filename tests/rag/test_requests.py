@@ -64,3 +64,13 @@ def test_bad_filters(settings: Settings, filters: object, message: str) -> None:
     engine = Engine(settings, index=KnowledgeBase(settings), llm=FakeLLM())
     with pytest.raises(InvalidInput, match=message):
         engine.retrieve("annual leave", filters=filters)  # type: ignore[arg-type]
+
+
+def test_langchain_retriever_applies_the_engine_checks(settings: Settings) -> None:
+    from rag.lcel import retriever_runnable
+
+    lc = retriever_runnable(Engine(settings, index=KnowledgeBase(settings), llm=FakeLLM()))
+    with pytest.raises(InvalidInput, match="unknown filter key 'owner'"):
+        lc.invoke("annual leave", filters={"owner": "x"})
+    with pytest.raises(InvalidInput, match="between 1 and 100, not 500"):
+        lc.invoke("annual leave", k=500)
