@@ -166,6 +166,27 @@ class AppSettings(Section):
     closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
 
 
+class AccessSettings(Section):
+    rules_file: Path | None = setting(
+        None, "The access rules (which groups read which files); unset: access.toml at the root of the docs "
+        "folder, so the rules travel with the documents. No rules file: every file is open to everyone.",
+        flat="access_file")
+
+
+class AuthSettings(Section):
+    mode: Literal["auto", "open", "users", "proxy"] = setting(
+        "auto", "How the page knows who is asking: `users` signs in against the users file, `proxy` trusts "
+        "a reverse proxy's user and group headers, `open` asks nobody (one trusted person); `auto`: `users` "
+        "when the users file exists, else `open`.", flat="auth_mode")
+    users_file: Path = setting(Path("data/users.toml"), "The users file: names, groups and salted password "
+                               "hashes (relative: to the project root).")
+
+
+class LimitsSettings(Section):
+    file_mb: int = setting(200, "Largest file ingested, in MB; a larger one is reported and skipped.",
+                           flat="max_file_mb", ge=1, le=100_000)
+
+
 class LogSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = setting(
         "INFO", "Least severe messages of the project's own modules written to the log file (other "
@@ -184,7 +205,8 @@ class LogSettings(Section):
 SECTIONS: dict[str, type[Section]] = {
     "store": StoreSettings, "models": ModelSettings, "embedding": EmbeddingSettings,
     "chunking": ChunkingSettings, "retrieval": RetrievalSettings, "answer": AnswerSettings,
-    "llm": LLMSettings, "app": AppSettings, "log": LogSettings,
+    "llm": LLMSettings, "app": AppSettings, "access": AccessSettings, "auth": AuthSettings,
+    "limits": LimitsSettings, "log": LogSettings,
 }
 
 
@@ -259,6 +281,9 @@ class Settings(BaseSettings):
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
+    access: AccessSettings = AccessSettings()
+    auth: AuthSettings = AuthSettings()
+    limits: LimitsSettings = LimitsSettings()
     log: LogSettings = LogSettings()
 
     def __init__(self, **values: Any) -> None:
@@ -291,6 +316,10 @@ class Settings(BaseSettings):
             update={"docs_dir": rooted(self.store.docs_dir), "path": rooted(self.store.path)}))
         object.__setattr__(self, "models", self.models.model_copy(
             update={"dir": rooted(self.models.dir), "cache_dir": rooted(self.models.cache_dir)}))
+        object.__setattr__(self, "auth", self.auth.model_copy(update={"users_file": rooted(self.auth.users_file)}))
+        if self.access.rules_file is not None:
+            object.__setattr__(self, "access", self.access.model_copy(
+                update={"rules_file": rooted(self.access.rules_file)}))
         if self.log.file is not None:
             object.__setattr__(self, "log", self.log.model_copy(update={"file": rooted(self.log.file)}))
         return self
