@@ -78,7 +78,8 @@ def print_report(report: object) -> None:
         page = f" p.{f['page']}" if f["page"] is not None else ""
         print(f"flagged {printable(f['file'])}{page}: {f['reason']}: \"{printable(f['excerpt'])}\"")
     verb = "would be " if report.dry_run else ""
-    for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted)):
+    for label, names in (("added", report.added), ("updated", report.updated), ("deleted", report.deleted),
+                         ("access", report.access_changed)):
         for name in names:
             print(f"{verb}{label:8} {printable(name)}")
     print(report.summary())

@@ -23,6 +23,7 @@ from ingest.parsers import ParseOptions, detect, parse
 from ingest.parsers.registry import named
 from ingest.progress import Progress
 from ingest.scan import FileInfo, file_sha256, scan
+from rag.access import EVERYONE, AccessRules, rules_path
 from rag.embeddings import Embedder
 from rag.errors import ParseError, StoreMismatch
 from rag.settings import Settings
@@ -51,6 +52,7 @@ class SyncReport:
     failed: list[dict[str, str]] = field(default_factory=list)
     warnings: list[dict[str, str]] = field(default_factory=list)
     flagged: list[dict[str, Any]] = field(default_factory=list)  # file, page (None: no pages), reason, excerpt
+    access_changed: list[str] = field(default_factory=list)  # files whose readers the rules changed
     files: int = 0
     chunks: int = 0
     seconds: float = 0.0
@@ -61,8 +63,9 @@ class SyncReport:
         return bool(self.added or self.updated or self.deleted)
 
     def summary(self) -> str:
+        access = f", {len(self.access_changed)} changed access" if self.access_changed else ""
         return (f"{'dry run: ' if self.dry_run else ''}{len(self.added)} added, {len(self.updated)} updated, "
-                f"{len(self.deleted)} deleted, {self.unchanged} unchanged, {len(self.failed)} failed")
+                f"{len(self.deleted)} deleted, {self.unchanged} unchanged, {len(self.failed)} failed{access}")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -113,6 +116,7 @@ class Syncer:
         self.options = ParseOptions(passwords=tuple(passwords))
         self.show_progress = progress
         self.cfg = chunk_settings(settings, self.embedder)
+        self.rules = AccessRules(())
 
     def run(self, docs_dir: Path, *, reindex: bool = False, dry_run: bool = False) -> SyncReport:
         t0 = time.monotonic()
@@ -132,6 +136,8 @@ class Syncer:
         else:
             recovered = False
 
+        # Read before anything changes: broken rules stop the sync rather than open or close files by mistake.
+        self.rules = AccessRules.load(rules_path(docs_dir, self.settings.access.rules_file))
         report = SyncReport(dry_run=dry_run)
         found = scan(docs_dir)
         for rel, why in found.skipped:
@@ -142,6 +148,7 @@ class Syncer:
         deleted = sorted(set(manifest.files) - present)
         report.deleted = deleted
         if dry_run:
+            report.access_changed = self._access_changes(manifest, apply=False)
             for job in jobs:
                 (report.added if job.is_new else report.updated).append(job.info.rel)
             report.files, report.chunks = len(manifest.files), manifest.chunk_total
@@ -154,6 +161,7 @@ class Syncer:
         for rel in set(manifest.failed) - present:
             del manifest.failed[rel]
         self._ingest(jobs, report)
+        report.access_changed = self._access_changes(manifest, apply=True)
         if report.changed or recovered or not index.lexical_in_sync():
             index.rebuild_lexical()
         manifest.synced_at = time.time()
@@ -189,6 +197,23 @@ class Syncer:
                 continue
             jobs.append(_Job(info=info, sha256=sha, is_new=rec is None, reparse=rec is not None and rec.sha256 == sha))
         return jobs
+
+    def _access_changes(self, manifest: Catalog, *, apply: bool) -> list[str]:
+        """The committed files whose readers the rules change; with `apply`, the catalog takes the new
+        groups (no re-embedding: retrieval reads access from the catalog)."""
+        changed = []
+        for rel, rec in sorted(manifest.files.items()):
+            groups = list(self.rules.groups_for(rel))
+            if rec.groups == groups:
+                continue
+            was = rec.groups if rec.groups is not None else [EVERYONE]
+            if was != groups:
+                changed.append(rel)
+                logger.info("%s: readable by %s (was %s)", rel, ", ".join(groups) or "nobody",
+                            ", ".join(was) or "nobody")
+            if apply:
+                rec.groups = groups
+        return changed
 
     def _ingest(self, jobs: list[_Job], report: SyncReport) -> None:
         progress = Progress(len(jobs), enabled=self.show_progress)
@@ -251,6 +276,7 @@ class Syncer:
             record = FileRecord(
                 sha256=job.sha256, size=job.info.size, mtime_ns=job.info.mtime_ns,
                 chunks=len(job.chunks), pages=job.pages, kind=job.kind, parser_version=job.parser_version,
+                groups=list(self.rules.groups_for(rel)),
             )
             ids = [chunk_id(rel, job.sha256, c) for c in job.chunks]
             metadatas = [_metadata(rel, job, c, flag) for c, flag in zip(job.chunks, job.flags, strict=True)]

@@ -43,15 +43,21 @@ def engine() -> Engine:
         return _default
 
 
-def retrieve(question: str, *, top_k: int | None = None, filters: dict[str, Any] | None = None) -> list[Chunk]:
-    return engine().retrieve(question, top_k=top_k, filters=filters)
+def retrieve(question: str, *, top_k: int | None = None, filters: dict[str, Any] | None = None,
+             groups: list[str] | None = None) -> list[Chunk]:
+    """The best chunks for the question, among the files `groups` may read (access.toml; no groups:
+    the files open to everyone)."""
+    return engine().retrieve(question, top_k=top_k, filters=filters, groups=groups)
 
 
 def ask(question: str, *, history: list[dict[str, str]] | None = None, filters: dict[str, Any] | None = None,
-        top_k: int | None = None) -> Answer:
-    return engine().ask(question, history=history, filters=filters, top_k=top_k)
+        top_k: int | None = None, groups: list[str] | None = None) -> Answer:
+    """A grounded answer from the files `groups` may read, with verified citations, or a refusal."""
+    return engine().ask(question, history=history, filters=filters, top_k=top_k, groups=groups)
 
 
 def ask_stream(question: str, *, history: list[dict[str, str]] | None = None,
-               filters: dict[str, Any] | None = None, top_k: int | None = None) -> Iterator[str | Answer]:
-    return engine().ask_stream(question, history=history, filters=filters, top_k=top_k)
+               filters: dict[str, Any] | None = None, top_k: int | None = None,
+               groups: list[str] | None = None) -> Iterator[str | Answer]:
+    """`ask`, streamed: the text pieces as they come, then the `Answer`."""
+    return engine().ask_stream(question, history=history, filters=filters, top_k=top_k, groups=groups)

@@ -26,6 +26,10 @@ def _filters(args: argparse.Namespace) -> dict[str, Any] | None:
     return filters or None
 
 
+def _groups(value: str) -> list[str]:
+    return [g.strip() for g in value.split(",") if g.strip()]
+
+
 def print_sources(answer: Answer, closest: int, out: Any = sys.stdout) -> None:
     """The cited sources, or under a refusal the `closest` passages as places to look."""
     if answer.refused:
@@ -44,7 +48,8 @@ def print_sources(answer: Answer, closest: int, out: Any = sys.stdout) -> None:
 
 def ask_once(engine: Any, question: str, args: argparse.Namespace, history: list[dict[str, str]]) -> Answer:
     answer: Answer | None = None
-    for item in engine.ask_stream(question, history=history or None, filters=_filters(args), top_k=args.top_k):
+    for item in engine.ask_stream(question, history=history or None, filters=_filters(args), top_k=args.top_k,
+                                  groups=args.groups):
         if isinstance(item, Answer):
             answer = item
         elif not args.json:
@@ -71,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--file", action="append", help="only this file (repeatable; path relative to the docs folder)")
     p.add_argument("--folder", action="append", help="only files under this folder (repeatable)")
     p.add_argument("--top-k", type=int, default=None)
+    p.add_argument("--groups", type=_groups, default=None,
+                   help="read as a member of these groups, comma-separated (access.toml); "
+                        "default: only what is open to everyone")
     p.add_argument("--store", default=None, help="store path (default from settings)")
     p.add_argument("--json", action="store_true", help="print the Answer as one JSON object")
     args = p.parse_args(argv)

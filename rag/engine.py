@@ -6,9 +6,10 @@ The page, `python -m rag`, `rag.ask()` and the eval all drive `Engine.ask_stream
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from rag.access import caller_groups
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
 from rag.llm.thinking import strip_thinking, visible
 from rag.query.citations import is_refusal, verify
@@ -39,11 +40,20 @@ class Engine:
             self._llm = load_llm(self.settings.llm, self.settings.models)
         return self._llm
 
-    def retrieve(self, question: str, *, top_k: int | None = None,
-                 filters: Filters | None = None) -> list[RetrievedChunk]:
+    def retrieve(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
+                 groups: Iterable[str] | None = None) -> list[RetrievedChunk]:
+        """The best chunks among the files `groups` may read (no groups: what is open to everyone)."""
         question = check_question(question, self.settings.answer.question_chars)
         top_k = check_top_k(top_k, field_upper(RetrievalSettings, "top_k"))
-        return self.retriever.search(question, top_k=top_k, filters=check_filters(filters))
+        return self.retriever.search(question, top_k=top_k, filters=check_filters(filters),
+                                     who=caller_groups(groups))
+
+    def readable_files(self, groups: Iterable[str] | None = None) -> list[str]:
+        """The committed files `groups` may read, sorted: what a sidebar, a file list or a download may show."""
+        self.index.refresh()
+        files = self.index.manifest.files
+        allowed = self.index.readable(caller_groups(groups))
+        return sorted(files if allowed is None else allowed)
 
     def standalone(self, question: str, history: Sequence[Message] | None) -> str:
         if not is_follow_up(question, history):
@@ -64,15 +74,18 @@ class Engine:
         history: Sequence[Message] | None = None,
         filters: Filters | None = None,
         top_k: int | None = None,
+        groups: Iterable[str] | None = None,
         **generation: Any,
     ) -> Iterator[str | Answer]:
-        """Yield the answer's text pieces as they come, then the final `Answer` (its text is the verified one)."""
+        """Yield the answer's text pieces as they come, then the final `Answer` (its text is the verified one).
+        Only files `groups` may read are searched (no groups: what is open to everyone)."""
         s = self.settings
         t0 = time.perf_counter()
         question = check_question(question, s.answer.question_chars)
         history = check_history(history, s.answer.question_chars)
+        caller_groups(groups)  # a bad value is refused before the follow-up rewrite costs an LLM call
         query = self.standalone(question, history)
-        chunks = self.retrieve(query, top_k=top_k, filters=filters)
+        chunks = self.retrieve(query, top_k=top_k, filters=filters, groups=groups)
         t_retrieve = time.perf_counter() - t0
         timings = {"retrieve": round(t_retrieve, 3)}
 

@@ -6,14 +6,15 @@ and citation check, which a plain retriever | prompt | llm chain would lose.
 
 `as_langchain(retriever, k=3, filters={...})` is a LangChain `BaseRetriever` that keeps LangChain's calling
 conventions: the number of results as `k` or `top_k`, and `filters`, both in the constructor and per call
-(`.invoke(question, k=1, filters={...})`), a call's values over the constructor's.
+(`.invoke(question, k=1, filters={...})`), a call's values over the constructor's. `groups` (whose files it
+may read, access.toml) are fixed when it is made: one retriever per user.
 
 Only LangChain users import this module, so langchain-core is imported here and nowhere else in `rag`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForRetrieverRun, CallbackManagerForRetrieverRun
@@ -21,11 +22,12 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import RunnableLambda, run_in_executor
 
+from rag.access import caller_groups
 from rag.engine import Engine
 from rag.errors import InvalidInput
 from rag.query.filters import check_filters
 from rag.query.requests import check_top_k, field_upper
-from rag.query.retriever import Filters, Retriever
+from rag.query.retriever import EVERYONE_ONLY, Filters, Retriever
 from rag.settings import RetrievalSettings
 from rag.types import Answer, RetrievedChunk
 
@@ -42,14 +44,14 @@ def answer_runnable(engine: Engine) -> RunnableLambda:
 
 
 def retriever_runnable(engine: Engine, **options: Any) -> LangChainRetriever:
-    """The hybrid retriever as a LangChain `BaseRetriever`; `options`: `k`/`top_k`, `filters`."""
+    """The hybrid retriever as a LangChain `BaseRetriever`; `options`: `k`/`top_k`, `filters`, `groups`."""
     return as_langchain(engine.retriever, **options)
 
 
 def as_langchain(retriever: Retriever, *, k: int | None = None, top_k: int | None = None,
-                 filters: Filters | None = None) -> LangChainRetriever:
+                 filters: Filters | None = None, groups: Iterable[str] | None = None) -> LangChainRetriever:
     """This retriever as a LangChain `BaseRetriever`: `.invoke(question)` → Documents with file/page metadata."""
-    return LangChainRetriever(retriever=retriever, k=k, top_k=top_k, filters=filters)
+    return LangChainRetriever(retriever=retriever, k=k, top_k=top_k, filters=filters, groups=groups)
 
 
 def result_count(k: Any = None, top_k: Any = None) -> int | None:
@@ -83,12 +85,14 @@ class LangChainRetriever(BaseRetriever):
     retriever: Retriever
     top_k: int | None = None  # None: the retrieval settings' top_k
     filters: dict[str, Any] | None = None
+    who: frozenset[str] = EVERYONE_ONLY  # the caller's groups (caller_groups)
 
     def __init__(self, **data: Any) -> None:
         # Checked before pydantic sees them, so a bad value is one InvalidInput line, not a ValidationError.
         top_k = result_count(data.pop("k", None), data.pop("top_k", None))
         filters = check_filters(filter_dict(data.pop("filters", None))) or None
-        super().__init__(top_k=top_k, filters=filters, **data)
+        who = caller_groups(data.pop("groups", None))
+        super().__init__(top_k=top_k, filters=filters, who=who, **data)
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
@@ -97,7 +101,7 @@ class LangChainRetriever(BaseRetriever):
         # The engine's own checks: known filter keys, top_k within the setting's bounds.
         count = check_top_k(result_count(k, top_k) or self.top_k, field_upper(RetrievalSettings, "top_k"))
         scope = check_filters({**(self.filters or {}), **filter_dict(filters)})
-        return [_document(c) for c in self.retriever.search(query, top_k=count, filters=scope or None)]
+        return [_document(c) for c in self.retriever.search(query, top_k=count, filters=scope or None, who=self.who)]
 
     async def _aget_relevant_documents(
         self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,

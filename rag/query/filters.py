@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rag.errors import InvalidInput, NoMatchingDocuments
@@ -29,31 +30,42 @@ def check_filters(filters: object) -> Filters | None:
     return filters
 
 
-def store_filter(filters: Filters | None, files: Collection[str]) -> Filter | None:
-    """{"file": x|[x..], "folder": prefix|[..], any metadata key: value|[values]} → a store filter.
+@dataclass(frozen=True)
+class Scope:
+    """What one search may return: chunks of `files` (None: any committed file) that match `where`."""
 
-    Folders are resolved to the committed `files` under them; files and folders together select the files
-    both allow. Raises `NoMatchingDocuments` when that leaves no file.
+    files: frozenset[str] | None
+    where: Filter | None  # conditions on chunk metadata other than the file
+
+    @property
+    def store_filter(self) -> Filter | None:
+        """The whole scope as one store filter."""
+        files = one_of("file", sorted(self.files)) if self.files is not None else None
+        return all_of(files, self.where)
+
+
+def scope(filters: Filters | None, files: Collection[str], readable: frozenset[str] | None) -> Scope:
+    """{"file": x|[x..], "folder": prefix|[..], any metadata key: value|[values]} within the `readable`
+    files (None: all) → a `Scope`.
+
+    Folders are resolved to the committed `files` under them; files, folders and access together select
+    the files all allow. Raises `NoMatchingDocuments` when that leaves no file.
     """
-    if not filters:
-        return None
-    chosen: set[str] | None = None
+    chosen: frozenset[str] | None = readable
     parts: list[Filter] = []
-    for key, value in filters.items():
+    for key, value in (filters or {}).items():
         if value is None or value == [] or value == "":
             continue
         values = list(value) if isinstance(value, list | tuple | set) else [value]
         if key == "file":
-            these = {str(v) for v in values}
+            these = frozenset(str(v) for v in values)
         elif key == "folder":
             prefixes = [str(v).strip("/") + "/" for v in values]
-            these = {f for f in files if any(f.startswith(p) for p in prefixes)}
+            these = frozenset(f for f in files if any(f.startswith(p) for p in prefixes))
         else:
             parts.append(one_of(key, values))
             continue
         chosen = these if chosen is None else chosen & these
-    if chosen is not None:
-        if not chosen:
-            raise NoMatchingDocuments("no document matches the filter")
-        parts.append(one_of("file", sorted(chosen)))
-    return all_of(*parts)
+    if chosen is not None and not chosen:
+        raise NoMatchingDocuments("no document matches the filter")
+    return Scope(chosen, all_of(*parts))

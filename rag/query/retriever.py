@@ -1,8 +1,9 @@
 """Hybrid retrieval: dense (vector store) and lexical (BM25) candidates, fused (`fusion`), spread over
 pages (`diversify`).
 
-Filters are evaluated by the vector store for both sides, so the two can never disagree on what is allowed.
-Chunks flagged at ingest as instructions are dropped from both sides before fusion.
+Access (the files the caller's groups may read) and the caller's filters make one scope that both sides
+search within, before fusion: no caller can forget it. Chunks flagged at ingest as instructions are
+dropped from both sides before fusion.
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rag.access import EVERYONE
 from rag.errors import NoMatchingDocuments
 from rag.query.diversify import PageSpread
-from rag.query.filters import Filters, store_filter
+from rag.query.filters import Filters, scope
 from rag.query.fusion import rrf
 from rag.settings import RetrievalSettings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.text.cjk import cjk_share
 from rag.types import RetrievedChunk
+
+EVERYONE_ONLY = frozenset({EVERYONE})
 
 
 class Retriever:
@@ -29,15 +33,17 @@ class Retriever:
         self.settings = settings
         self.keep_ranked = keep_ranked
 
-    def search(self, question: str, *, top_k: int | None = None,
-               filters: Filters | None = None) -> list[RetrievedChunk]:
+    def search(self, question: str, *, top_k: int | None = None, filters: Filters | None = None,
+               who: frozenset[str] = EVERYONE_ONLY) -> list[RetrievedChunk]:
+        """The best chunks for the question among those the caller's groups `who` may read
+        (rag.access.caller_groups) and the filters allow."""
         s = self.settings
         top_k = top_k or s.top_k
         self.index.refresh()
         if not question.strip() or not self.index.manifest.files:
             return []
         try:
-            where = store_filter(filters, self.index.manifest.files)
+            within = scope(filters, self.index.manifest.files, self.index.readable(who))
         except NoMatchingDocuments:
             return []
         self.index.check_query_embedder()
@@ -47,22 +53,24 @@ class Retriever:
         q = embedder.embed_query(question) if dense_weight else None
         flagged = self.index.flagged
         k = n + len(flagged)  # room for the flagged ones among each side's first n
-        dense = self.index.store.query(q, k, where) if q is not None else []
-        allowed = set(self.index.store.ids(where)) if where else None
-        lexical = self.index.lexical.search(question, k, allowed)
+        dense = self.index.store.query(q, k, within.store_filter) if q is not None else []
+        # Metadata conditions (page, kind) are the store's to evaluate: the lexical side takes its ids.
+        ids = set(self.index.store.ids(within.store_filter)) if within.where is not None else None
+        lexical = self.index.lexical.search(question, k, files=within.files, ids=ids)
         dense, lexical = _unflagged(dense, flagged, n), _unflagged(lexical, flagged, n)
         fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
-        return self._best(sorted(fused, key=fused.__getitem__, reverse=True), fused, q, top_k)
+        return self._best(sorted(fused, key=fused.__getitem__, reverse=True), fused, q, top_k, within.files)
 
     def _best(self, ranked: list[str], fused: dict[str, float], q: np.ndarray | None,
-              top_k: int) -> list[RetrievedChunk]:
+              top_k: int, files: frozenset[str] | None) -> list[RetrievedChunk]:
         """The first `top_k` current chunks of the ranking, spread over pages past what the model reads."""
         spread = PageSpread(self.keep_ranked, top_k)
         # Batches with a few spares: chunks of a version being replaced right now are dropped.
         step = top_k + self.settings.fetch_spare
         for start in range(0, len(ranked), step):
             for chunk in self._materialise(ranked[start : start + step], fused, q):
-                spread.add(chunk)
+                if files is None or chunk.file in files:  # both sides were scoped; this holds it for sure
+                    spread.add(chunk)
             if spread.full:
                 break
         return spread.result()

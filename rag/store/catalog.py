@@ -27,6 +27,9 @@ class FileRecord:
     # sync records their versions.
     parser_version: int | None = None
     ingested_at: float = field(default_factory=time.time)
+    # Who may read it (rag/access/rules.py), set by each sync from the rules. None in catalogs written
+    # before access rules existed: open to everyone, as every file was then.
+    groups: list[str] | None = None
 
 
 @dataclass

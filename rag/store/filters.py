@@ -57,8 +57,9 @@ def one_of(field: str, values: Iterable[Scalar]) -> Eq | In:
 
 
 def all_of(*parts: Filter | None) -> Filter | None:
-    """The parts that are given, joined: None for none, the part itself for one, `All` for more."""
-    given = tuple(p for p in parts if p is not None)
+    """The parts that are given, joined: None for none, the part itself for one, `All` for more (an `All`
+    among the parts is opened into its own parts)."""
+    given = tuple(q for p in parts if p is not None for q in (p.parts if isinstance(p, All) else (p,)))
     if not given:
         return None
     return given[0] if len(given) == 1 else All(given)

@@ -8,11 +8,13 @@ Each part is a protocol (rag/store/protocol.py); left out, it is the one rag/sto
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from rag.access.readable import readable_files
 from rag.errors import StoreMismatch
 from rag.settings import Settings
 from rag.store.backends import open_catalog, open_lexical, open_lock, open_vector_store
@@ -35,6 +37,8 @@ CHUNKER_VERSION = 3
 # existed lack the key and count as clean.
 INSTRUCTION_FLAG = "instruction_flag"
 INSTRUCTION_REASON = "instruction_reason"
+# Distinct group sets whose readable files are kept; a company has few, and past this the cache restarts.
+_READABLE_CACHE = 256
 
 
 def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:
@@ -77,6 +81,7 @@ class KnowledgeBase:
         self.writing = False
         self._query_checked = False
         self._flagged: frozenset[str] | None = None
+        self._readable: dict[tuple[frozenset[str], Hashable], frozenset[str] | None] = {}
 
     @property
     def embedder(self) -> Embedder:
@@ -102,6 +107,16 @@ class KnowledgeBase:
         if self._flagged is None:
             self._flagged = frozenset(self.store.ids(Eq(INSTRUCTION_FLAG, True)))
         return self._flagged
+
+    def readable(self, who: frozenset[str]) -> frozenset[str] | None:
+        """The committed files callers in the groups `who` may read (None: all of them), worked out once
+        per catalog version: it runs on every question."""
+        key = (who, self.manifest.stamp())
+        if key not in self._readable:
+            if len(self._readable) > _READABLE_CACHE:
+                self._readable.clear()
+            self._readable[key] = readable_files(self.manifest.files, who)
+        return self._readable[key]
 
     # --- readers -------------------------------------------------------------------------------
 
@@ -195,6 +210,7 @@ class KnowledgeBase:
         self._lexical.build(
             [got.ids[i] for i in keep],
             (f"{got.metadatas[i].get('context', '')}\n{got.documents[i]}" for i in keep),
+            [str(got.metadatas[i].get("file")) for i in keep],
         )
         self._lexical_loaded = True
 

@@ -7,7 +7,7 @@ retriever and the sync know nothing else about it. Today: `ChromaStore` (embedde
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Collection, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self
 
@@ -115,11 +115,13 @@ class LexicalIndex(Protocol):
     def load(self) -> None:
         """Read what the last `build()` wrote, whichever process built it."""
 
-    def build(self, ids: list[str], texts: Iterable[str]) -> None:
-        """Replace the whole index; a reader never sees half of it."""
+    def build(self, ids: list[str], texts: Iterable[str], files: Sequence[str]) -> None:
+        """Replace the whole index (each chunk's id, text and file); a reader never sees half of it."""
 
-    def search(self, query: str, k: int, allowed: set[str] | None = None) -> list[tuple[str, float]]:
-        """Up to `k` (id, score) with a score above 0, best first; only `allowed` ids when given."""
+    def search(self, query: str, k: int, *, files: Collection[str] | None = None,
+               ids: Collection[str] | None = None) -> list[tuple[str, float]]:
+        """Up to `k` (id, score) with a score above 0, best first; only chunks of `files` and only `ids`,
+        when given."""
 
     def __len__(self) -> int: ...
 

@@ -15,7 +15,7 @@ import pytest
 from ingest.sync import chunk_settings, run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import StoreLocked, StoreMismatch
-from rag.query.filters import store_filter
+from rag.query.filters import scope
 from rag.settings import Settings
 from rag.store.catalog import FailedRecord, FileRecord
 from rag.store.filters import All, Eq, Filter, In, Ne
@@ -203,7 +203,7 @@ class VectorStoreContract:
         self, store: VectorStore, filters: dict[str, object], expected_files: set[str]
     ) -> None:
         metas = fill(store)
-        where = store_filter(filters, FILES)  # folders resolve through the catalog's file list
+        where = scope(filters, FILES, None).store_filter  # folders resolve through the catalog's file list
         assert where is not None
         assert_selects(store, where, {cid for cid, m in metas.items() if m["file"] in expected_files}, set(metas))
 
@@ -376,6 +376,7 @@ class CatalogContract:
         assert open_catalog().files == {} and open_catalog().exists()
 
 
+LEXICAL_FILES = {"c1": "sea/log.pdf", "c2": "sea/night.docx", "c3": "hr/expenses.pdf", "c4": "hr/expenses.pdf"}
 LEXICAL_TEXTS = {
     "c1": "The lighthouse keeper logs every passing ship.",
     "c2": "Ships pass the harbour at night; the keeper sleeps.",
@@ -393,7 +394,7 @@ class LexicalIndexContract:
 
     def built(self, open_lexical: Callable[[], LexicalIndex]) -> LexicalIndex:
         index = open_lexical()
-        index.build(list(LEXICAL_TEXTS), iter(LEXICAL_TEXTS.values()))
+        index.build(list(LEXICAL_TEXTS), iter(LEXICAL_TEXTS.values()), [LEXICAL_FILES[c] for c in LEXICAL_TEXTS])
         return index
 
     def test_empty_index_finds_nothing(self, open_lexical: Callable[[], LexicalIndex]) -> None:
@@ -401,7 +402,7 @@ class LexicalIndexContract:
         index.load()
         assert len(index) == 0 and not index.stale
         assert index.search("keeper", 5) == []
-        index.build([], iter([]))
+        index.build([], iter([]), [])
         assert len(index) == 0 and index.search("keeper", 5) == []
 
     def test_search_ranks_by_matching_words(self, open_lexical: Callable[[], LexicalIndex]) -> None:
@@ -416,10 +417,22 @@ class LexicalIndexContract:
 
     def test_allowed_ids_restrict_the_search(self, open_lexical: Callable[[], LexicalIndex]) -> None:
         index = self.built(open_lexical)
-        assert [cid for cid, _ in index.search("keeper", 5, allowed={"c2", "c3"})] == ["c2"]
-        assert index.search("keeper", 5, allowed={"c3"}) == []
-        assert index.search("keeper", 5, allowed=set()) == []
-        assert index.search("keeper", 5, allowed={"unknown"}) == []
+        assert [cid for cid, _ in index.search("keeper", 5, ids={"c2", "c3"})] == ["c2"]
+        assert index.search("keeper", 5, ids={"c3"}) == []
+        assert index.search("keeper", 5, ids=set()) == []
+        assert index.search("keeper", 5, ids={"unknown"}) == []
+
+    def test_files_restrict_the_search(self, open_lexical: Callable[[], LexicalIndex]) -> None:
+        """How access and file filters reach the lexical side: by file, without listing chunk ids."""
+        index = self.built(open_lexical)
+        assert [cid for cid, _ in index.search("keeper", 5, files={"sea/night.docx"})] == ["c2"]
+        assert {cid for cid, _ in index.search("keeper", 5, files={"sea/log.pdf", "sea/night.docx"})} == {"c1", "c2"}
+        assert index.search("keeper", 5, files={"hr/expenses.pdf"}) == []
+        assert index.search("keeper", 5, files=set()) == [] and index.search("keeper", 5, files={"x.pdf"}) == []
+        assert [cid for cid, _ in index.search("报销", 5, files={"hr/expenses.pdf"})] == ["c4"]
+        # Files and ids together: chunks both allow.
+        assert index.search("keeper", 5, files={"sea/log.pdf"}, ids={"c2"}) == []
+        assert [cid for cid, _ in index.search("keeper", 5, files={"sea/log.pdf"}, ids={"c1", "c2"})] == ["c1"]
 
     def test_build_replaces_and_another_reader_loads_it(self, open_lexical: Callable[[], LexicalIndex]) -> None:
         reader = self.built(open_lexical)
@@ -427,7 +440,7 @@ class LexicalIndexContract:
         other.load()
         assert len(other) == 4 and other.search("expense", 5)[0][0] == "c3"
         writer = open_lexical()
-        writer.build(["n1"], iter(["A zorblaxian notice replaces everything."]))
+        writer.build(["n1"], iter(["A zorblaxian notice replaces everything."]), ["notice.pdf"])
         assert [cid for cid, _ in writer.search("zorblaxian", 5)] == ["n1"]
         assert reader.search("zorblaxian", 5) == []  # until it loads again
         reader.load()

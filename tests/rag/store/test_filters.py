@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.errors import NoMatchingDocuments
-from rag.query.filters import store_filter
+from rag.query.filters import Scope, scope
 from rag.store.chroma import chroma_where
 from rag.store.filters import All, Eq, In, Ne, all_of, one_of
 from tests.rag.store.contract import FILES
@@ -46,16 +46,28 @@ def test_chroma_translation() -> None:
         ({"folder": "docs/"}, In("file", ("docs/b.pdf", "docs/c.docx", "docs/sub/d.docx"))),
         ({"folder": "/docs/sub"}, Eq("file", "docs/sub/d.docx")),
         ({"kind": ["pdf", "docx"]}, In("kind", ("pdf", "docx"))),
-        # Metadata keys first, in the caller's order; files and folders intersected, last.
+        # Files and folders intersected, first; metadata keys after, in the caller's order.
         ({"folder": "docs", "kind": "docx", "file": ["docs/c.docx", "a.pdf"], "page": 2},
-         All((Eq("kind", "docx"), Eq("page", 2), Eq("file", "docs/c.docx")))),
+         All((Eq("file", "docs/c.docx"), Eq("kind", "docx"), Eq("page", 2)))),
     ],
 )
 def test_callers_filters_become_store_filters(filters: dict[str, object] | None, expected: object) -> None:
-    assert store_filter(filters, FILES) == expected
+    assert scope(filters, FILES, None).store_filter == expected
+
+
+def test_access_narrows_the_callers_files() -> None:
+    readable = frozenset({"a.pdf", "docs/b.pdf"})
+    assert scope(None, FILES, readable) == Scope(readable, None)
+    assert scope({"folder": "docs", "kind": "pdf"}, FILES, readable) == Scope(frozenset({"docs/b.pdf"}),
+                                                                             Eq("kind", "pdf"))
+    # Asking for a file outside access finds nothing, exactly as a file that does not exist.
+    with pytest.raises(NoMatchingDocuments):
+        scope({"file": "docs/c.docx"}, FILES, readable)
+    with pytest.raises(NoMatchingDocuments):
+        scope(None, FILES, frozenset())
 
 
 @pytest.mark.parametrize("filters", [{"folder": "nowhere"}, {"folder": "doc"}, {"file": "a.pdf", "folder": "docs"}])
 def test_filters_that_select_no_document(filters: dict[str, object]) -> None:
     with pytest.raises(NoMatchingDocuments):
-        store_filter(filters, FILES)
+        scope(filters, FILES, None)

@@ -34,14 +34,14 @@ class TestBM25Index(LexicalIndexContract):
 
     def test_an_index_of_another_tokenizer_version_is_stale(self, open_lexical: Callable[[], BM25Index]) -> None:
         index = open_lexical()
-        index.build(["c1"], iter(["The lighthouse keeper."]))
+        index.build(["c1"], iter(["The lighthouse keeper."]), ["sea.pdf"])
         ids_file = index.path / "ids.json"
         saved = json.loads(ids_file.read_text(encoding="utf-8"))
         ids_file.write_text(json.dumps({**saved, "version": saved["version"] - 1}), encoding="utf-8")
         old = open_lexical()
         old.load()
         assert old.stale and len(old) == 0 and old.search("keeper", 5) == []
-        old.build(["c1"], iter(["The lighthouse keeper."]))
+        old.build(["c1"], iter(["The lighthouse keeper."]), ["sea.pdf"])
         assert not old.stale and old.search("keeper", 5)[0][0] == "c1"
 
 
