@@ -99,3 +99,23 @@ def test_unknown_user_and_broken_file(users_file: Path, monkeypatch: pytest.Monk
     users_file.write_text('[users."x"]\ngroups = []\npassword = "plain"\n', encoding="utf-8")
     code, _, err = users(monkeypatch, capsys, "list")
     assert code == 2 and "not a bcrypt hash" in err and str(users_file) in err
+
+
+def test_the_password_is_asked_twice_on_a_terminal(users_file: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import getpass
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    answers = iter(["typed password", "typed pasword"])
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: next(answers))
+    assert main(["add", "erin"]) == 2
+    assert capsys.readouterr().err == "users: the two passwords differ; nothing was changed\n"
+    assert not users_file.exists()
+    answers = iter(["typed password", "typed password"])
+    assert main(["add", "erin"]) == 0
+    assert verify("typed password", UsersFile(users_file).get("erin").password_hash, 4)  # type: ignore[union-attr]
