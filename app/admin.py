@@ -1,4 +1,4 @@
-"""Admin part (only with the `admin` setting, RAG_ADMIN=1): upload files into the docs folder and sync."""
+"""Admin part (only for members of the `admins` group): upload files into the docs folder and sync."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ingest.sync import SyncReport
     from rag.engine import Engine
     from rag.store.protocol import Catalog
+    from rag.users import User
 
 logger = logging.getLogger(__name__)
 
@@ -38,14 +39,14 @@ class AdminResult:
     error: str | None = None
 
 
-def render(engine: Engine) -> None:
-    if not engine.settings.app.admin:
+def render(engine: Engine, user: User) -> None:
+    if not user.is_admin:
         return
     with st.sidebar.expander("Admin: add documents", icon=":material/upload_file:"):
-        panel(engine)
+        panel(engine, user)
 
 
-def panel(engine: Engine) -> None:
+def panel(engine: Engine, user: User) -> None:
     s = engine.settings
     limit = s.app.upload_max_mb
     running = holder(s.store.path)
@@ -63,6 +64,7 @@ def panel(engine: Engine) -> None:
     sync_only = st.button("Sync the folder now", disabled=bool(running), key="admin_sync",
                           help="Pick up files added, changed or removed in the docs folder by other means.")
     if add or sync_only:
+        logger.info("%s from the page, by %s", "upload and sync" if add else "sync", user.name)
         result = AdminResult()
         for upload in (uploads or []) if add else []:
             try:

@@ -1,7 +1,8 @@
 """The page employees use: `streamlit run app/main.py`.
 
-Ask in the chat, read the answer with its sources, open the cited file. Settings come from rag.toml and
-RAG_* variables (RAG_DOCS_DIR, RAG_STORE_PATH, ...); RAG_ADMIN=1 adds the upload-and-sync panel.
+Sign in (app/auth.py: auth_mode), ask in the chat, read the answer with its sources, open the cited file.
+Settings come from rag.toml and RAG_* variables (RAG_DOCS_DIR, RAG_STORE_PATH, ...); members of the `admins`
+group also get the upload-and-sync panel.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/, not the
 
 import streamlit as st  # noqa: E402
 
-from app import admin, chat, sidebar  # noqa: E402
+from app import admin, auth, chat, sidebar  # noqa: E402
 from app import engine as engines  # noqa: E402
 from app.text import escape_md  # noqa: E402
 from rag.errors import ModelError  # noqa: E402
@@ -29,7 +30,10 @@ TITLE = "Ask the documents"
 
 def main() -> None:
     st.set_page_config(page_title="Knowledge base", page_icon=":material/menu_book:")
-    configure_logging(get_settings())  # every rerun: a no-op once set up
+    settings = get_settings()
+    configure_logging(settings)  # every rerun: a no-op once set up
+    user = auth.sign_in(settings)  # nothing of the knowledge base shows, or loads, before this
+    auth.account(user, settings.auth)
     try:
         engine = engines.get_engine()
     except Exception as e:  # one line on the page, the traceback in the log
@@ -37,8 +41,8 @@ def main() -> None:
         st.error(escape_md(f"{what}: {report_error(logger, 'loading the engine', e)}"), icon=":material/error:")
         st.stop()
     engines.refresh_index(engine)  # another process's sync shows without a restart
-    options = sidebar.render(engine)
-    admin.render(engine)
+    options = sidebar.render(engine, user)
+    admin.render(engine, user)
     st.title(TITLE)
     st.caption("Answers come only from the company documents, with their sources. "
                "Everything runs on this machine.")

@@ -14,20 +14,21 @@ from rag.store.lock import holder
 
 if TYPE_CHECKING:
     from rag.engine import Engine
+    from rag.users import User
 
 FILES_KEY = "filter_files"
 FOLDERS_KEY = "filter_folders"
 
 
-def render(engine: Engine) -> AskOptions:
+def render(engine: Engine, user: User) -> AskOptions:
     with st.sidebar:
         st.button("New conversation", on_click=new_conversation, icon=":material/add_comment:",
                   key="new_conversation", width="stretch")
-        knowledge_base(engine)
+        knowledge_base(engine, user)
         return ask_options(engine)
 
 
-def knowledge_base(engine: Engine) -> None:
+def knowledge_base(engine: Engine, user: User) -> None:
     s = engine.settings
     m = engine.index.manifest
     st.subheader("Knowledge base")
@@ -44,7 +45,7 @@ def knowledge_base(engine: Engine) -> None:
     if running:
         st.caption(f"An ingest is running now: {escape_md(running)}")
     if not m.files:
-        how = " or upload them below" if s.app.admin else ""
+        how = " or upload them below" if user.is_admin else ""
         docs = str(s.store.docs_dir)
         st.warning(f"The knowledge base is empty. Put PDF or Word files in {escape_md(docs)} and "
                    f"run `python -m ingest {docs.replace('`', '')}`{how}.")

@@ -161,7 +161,6 @@ class LLMSettings(Section):
 
 
 class AppSettings(Section):
-    admin: bool = setting(False, "Show every visitor the upload-and-sync panel.")
     upload_max_mb: int = setting(50, "Largest upload, in MB.", ge=1, le=10_000)
     closest_sources: int = setting(3, "Passages shown under a refusal as places to look.", ge=0, le=20)
 
@@ -180,6 +179,26 @@ class AuthSettings(Section):
         "when the users file exists, else `open`.", flat="auth_mode")
     users_file: Path = setting(Path("data/users.toml"), "The users file: names, groups and salted password "
                                "hashes (relative: to the project root).")
+    session_minutes: int = setting(
+        480, "Longest a sign-in lasts, however active its user (absolute, from the sign-in): a working day.",
+        ge=1, le=7 * 24 * 60)
+    idle_minutes: int = setting(60, "A signed-in page left without any action this long signs out at the next one.",
+                                ge=1, le=7 * 24 * 60)
+    max_failed_signins: int = setting(
+        5, "Failed sign-ins, for one user name or from one client address, that lock its sign-in.", ge=1, le=100)
+    lockout_seconds: int = setting(
+        300, "How long such a lock lasts; failures further apart than this start the count again.",
+        ge=1, le=24 * 3600)
+    password_min_chars: int = setting(10, "Shortest password `python -m rag.users` accepts.", ge=1, le=72)
+    bcrypt_rounds: int = setting(
+        12, "Cost of a new password hash (2^rounds): 12 takes 0.27 s on this 2-core machine (measured), slow "
+        "enough against guessing a stolen file, quick enough for one sign-in.", ge=4, le=16)
+    proxy_user_header: str = setting("X-Forwarded-User", "In `proxy` mode: the header with the user's name "
+                                     "(oauth2-proxy's).", pattern=r"^[A-Za-z0-9-]{1,100}$")
+    proxy_groups_header: str = setting("X-Forwarded-Groups", "In `proxy` mode: the header with the user's "
+                                       "groups, comma-separated.", pattern=r"^[A-Za-z0-9-]{1,100}$")
+    proxy_sign_out_url: str | None = setting(
+        None, "In `proxy` mode: where the sidebar's sign-out goes (oauth2-proxy: /oauth2/sign_out); unset: no button.")
 
 
 class LimitsSettings(Section):

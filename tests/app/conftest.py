@@ -46,7 +46,10 @@ def engine(shared_kb: Settings, make_engine: Callable[[Settings], SpyEngine]) ->
 
 @pytest.fixture
 def page(monkeypatch: pytest.MonkeyPatch, entry_point_log: Path) -> Callable[[Engine], AppTest]:
-    """The page script wired to a given engine; it logs to `entry_point_log`."""
+    """The page script wired to a given engine, in `open` mode; it logs to `entry_point_log`."""
+
+    # Nobody signs in unless a test says so: a users file in the project never changes these tests.
+    monkeypatch.setenv("RAG_AUTH_MODE", "open")
 
     def make(engine: Engine) -> AppTest:
         monkeypatch.setattr(app.engine, "get_engine", lambda: engine)

@@ -15,10 +15,13 @@ from rag.llm.base import GenerationConfig, Message
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.types import Answer
+from rag.users.passwords import hash_password
+from rag.users.store import UsersFile
 
 MAIN = PROJECT_ROOT / "app" / "main.py"
 SAMPLES = PROJECT_ROOT / "data" / "docs"
 LEAVE_ANSWER = "Full-time employees get 26 days of annual leave [1]."
+PASSWORD = "correct horse battery"  # every test user's
 
 
 class FakeLLM:
@@ -73,3 +76,19 @@ def texts(at: AppTest) -> list[str]:
     for alerts in (at.info, at.warning, at.error, at.success):
         found += [a.value for a in alerts]
     return [str(t) for t in found]
+
+
+def add_users(path: Path, users: dict[str, set[str]]) -> Path:
+    """A users file with these users (name: groups), each with PASSWORD, hashed at bcrypt's cheapest cost."""
+    store = UsersFile(path)
+    for name, groups in users.items():
+        store.add(name, frozenset(groups), hash_password(PASSWORD, 4))
+    return path
+
+
+def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:
+    at.text_input(key="sign_in_name").input(name)
+    at.text_input(key="sign_in_password").input(password)
+    at.button(key="sign_in_submit").click().run()
+    assert not at.exception, at.exception
+    return at

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -66,17 +67,23 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) 
     raise TimeoutError(f"streamlit did not answer on {url} within {timeout} s")
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
-    docs, store = tmp_path / "docs", tmp_path / "store"
+def sample_store(root: Path) -> dict[str, str]:
+    """A copy of the samples ingested by the CLI under `root`: the environment of a page on them (open mode)."""
+    docs, store = root / "docs", root / "store"
     shutil.copytree(PROJECT_ROOT / "data" / "docs", docs)
-    env = {**os.environ, "RAG_DOCS_DIR": str(docs), "RAG_STORE_PATH": str(store), "HF_HUB_OFFLINE": "1"}
-    env.pop("RAG_ADMIN", None)
+    env = {**os.environ, "RAG_DOCS_DIR": str(docs), "RAG_STORE_PATH": str(store), "HF_HUB_OFFLINE": "1",
+           "RAG_AUTH_MODE": "open"}
     ingest = subprocess.run([sys.executable, "-m", "ingest", str(docs)], env=env, cwd=PROJECT_ROOT,
                             capture_output=True, text=True, timeout=600)
     assert ingest.returncode == 0, ingest.stderr
+    return env
+
+
+@contextmanager
+def streamlit_page(env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`streamlit run app/main.py` with `env` on a free port; its address while it runs."""
     port = free_port()
-    log = (tmp_path / "streamlit.log").open("wb")
+    log = log_path.open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app/main.py", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -89,7 +96,13 @@ def server(tmp_path: Path) -> Iterator[str]:
     finally:
         stop(proc, timeout=20)
         log.close()
-        print((tmp_path / "streamlit.log").read_text(errors="replace")[-3000:])
+        print(log_path.read_text(errors="replace")[-3000:])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    with streamlit_page(sample_store(tmp_path), tmp_path / "streamlit.log") as url:
+        yield url
 
 
 def test_question_answered_with_source_card_in_chromium(server: str) -> None:

@@ -14,7 +14,7 @@ from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.store.lock import FileLock
-from tests.app.pagekit import SAMPLES, SpyEngine, ask
+from tests.app.pagekit import SAMPLES, SpyEngine, add_users, ask, sign_in
 
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
 PDF = (SAMPLES / "Product Datasheet NR-200.pdf").read_bytes()
@@ -22,11 +22,15 @@ DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.docu
 
 
 @pytest.fixture
-def admin_page(page: Callable[..., AppTest]) -> Callable[..., AppTest]:
-    """The page with the admin panel on for this engine."""
+def admin_page(page: Callable[..., AppTest], tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """The page for this engine, signed in as a member of the admins group."""
+    users = add_users(tmp_path_factory.mktemp("auth") / "users.toml", {"ada": {"admins"}})
+    monkeypatch.setenv("RAG_AUTH_MODE", "users")
+    monkeypatch.setenv("RAG_USERS_FILE", str(users))
+
     def make(engine: Engine) -> AppTest:
-        engine.settings = engine.settings.replace(admin=True)
-        return page(engine)
+        return sign_in(page(engine), "ada")
 
     return make
 
@@ -48,8 +52,8 @@ def docs_files(settings: Settings) -> set[str]:
     return {p.relative_to(docs).as_posix() for p in docs.rglob("*") if p.is_file()}
 
 
-def test_admin_panel_is_off_by_default(page: Callable[..., AppTest], engine: SpyEngine) -> None:
-    at = page(engine)
+def test_open_mode_has_no_admin_panel(page: Callable[..., AppTest], engine: SpyEngine) -> None:
+    at = page(engine)  # nobody signed in: admins use `python -m ingest`
     assert len(at.file_uploader) == 0
     assert "Admin: add documents" not in [e.label for e in at.sidebar.expander]
 

@@ -36,12 +36,12 @@ def test_flat_environment_variables_keep_working(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("RAG_TOP_K", "8")
     monkeypatch.setenv("RAG_STORE_PATH", "/tmp/kb-store")
     monkeypatch.setenv("RAG_LLM_MODEL", "qwen2.5-coder-0.5b")
-    monkeypatch.setenv("rag_admin", "1")
+    monkeypatch.setenv("rag_auth_mode", "users")
     s = Settings()
     assert s.retrieval.top_k == 8
     assert s.store.path == Path("/tmp/kb-store")
     assert s.llm.model == "qwen2.5-coder-0.5b"
-    assert s.app.admin is True
+    assert s.auth.mode == "users"
 
 
 def test_nested_environment_variables(monkeypatch: pytest.MonkeyPatch) -> None:
