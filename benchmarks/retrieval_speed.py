@@ -209,14 +209,18 @@ def instrument(index: Any, retriever: Any) -> dict[str, CallTimer]:
 
 
 def run_queries(
-    retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, CallTimer]
+    retriever: Any, queries: list[str], filters: dict[str, Any] | None, s: dict[str, CallTimer],
+    groups: list[str] | None = None,
 ) -> tuple[int, list[dict[str, float]]]:
     """Per query, the time of each stage (0 for a stage it skipped, e.g. dense for a Chinese question)."""
+    from rag.access import caller_groups
+
+    who = caller_groups(groups)
     hits = 0
     per_query = []
     for q in queries:
         before = {k: len(v.ms) for k, v in s.items()}
-        hits += len(retriever.search(q, filters=filters))
+        hits += len(retriever.search(q, filters=filters, who=who))
         row = {k: sum(v.ms[before[k] :]) for k, v in s.items()}
         row["cjk"] = float(bool(CJK.search(q)))
         per_query.append(row)
@@ -251,7 +255,9 @@ def print_report(r: dict[str, Any]) -> None:
     )
     o = r["open"]
     print(f"open: KnowledgeBase() {o['index_ms']} ms, first search (loads BM25, jieba) {o['first_search_ms']} ms")
-    for title, key in (("unfiltered", "unfiltered"), ("folder filter (1/10 of the files)", "filtered")):
+    for title, key in (("unfiltered", "unfiltered"), ("folder filter (1/10 of the files)", "filtered"),
+                       ("access: a reader of 1/10 of the files", "access_tenth"),
+                       ("access: a reader of every file (rules on)", "access_all")):
         res = r.get(key)
         if not res:
             continue
@@ -296,6 +302,8 @@ def main() -> int:
     ap.add_argument("--per-file", type=int, default=200, help="chunks per synthetic file")
     ap.add_argument("--queries", type=int, default=200, help="timed queries")
     ap.add_argument("--filtered-queries", type=int, default=50, help="timed filtered queries (0: skip)")
+    ap.add_argument("--access-queries", type=int, default=100,
+                    help="timed queries with access rules on, per reader (0: skip)")
     ap.add_argument("--zh-share", type=float, default=0.1, help="share of Chinese files and queries")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: settings)")
     ap.add_argument("--seed", type=int, default=7)
@@ -368,6 +376,17 @@ def main() -> int:
             hits, rows = run_queries(retriever, fq, {"folder": "synthetic/group03"}, samples)
             r["filtered"] = {"queries": len(fq), "filter": {"folder": "synthetic/group03"}, "hits": hits,
                              "stages": summarise(rows)}
+
+        if args.access_queries:
+            # Rules on: each folder readable by its own group only, as the sync writes them into the catalog.
+            for rel, rec in index.manifest.files.items():
+                rec.groups = [rel.split("/")[1]]
+            index.manifest.save()
+            aq = timed[: args.access_queries]
+            everything = [f"group{i:02d}" for i in range(FOLDERS)]
+            for key, groups in (("access_tenth", ["group03"]), ("access_all", everything)):
+                hits, rows = run_queries(retriever, aq, None, samples, groups)
+                r[key] = {"queries": len(aq), "groups": groups, "hits": hits, "stages": summarise(rows)}
 
         print_report(r)
         write_json(args.json, r)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rag.access.rules import EVERYONE
+from rag.access.groups import EVERYONE
 from rag.store.catalog import FileRecord
 
 _OPEN = (EVERYONE,)

@@ -17,32 +17,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from rag.access.groups import EVERYONE, check_group
 from rag.errors import InvalidInput
 
-EVERYONE = "everyone"  # the group every caller is in
-ADMINS = "admins"  # members manage the documents on the page
-GROUP_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _RULE_KEYS = {"path", "groups"}
-
-
-def check_group(name: object, where: str) -> str:
-    if not isinstance(name, str) or not GROUP_PATTERN.match(name):
-        raise InvalidInput(f"{where}: group {name!r} is not a group name (letters, digits, '.', '_', '-'; "
-                           "at most 64 characters)")
-    return name
-
-
-def caller_groups(groups: Iterable[str] | None) -> frozenset[str]:
-    """The groups a caller reads as: the given ones and `everyone`."""
-    if groups is None:
-        return frozenset({EVERYONE})
-    if isinstance(groups, str) or not isinstance(groups, Iterable):
-        raise InvalidInput(f'groups must be a list of group names such as ["hr"], not {type(groups).__name__}')
-    return frozenset(check_group(g, "groups") for g in groups) | {EVERYONE}
 
 
 def glob_pattern(glob: str) -> re.Pattern[str]:

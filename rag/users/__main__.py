@@ -14,10 +14,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from rag.access.groups import parse_groups
 from rag.errors import InvalidInput
 from rag.logs import cli_errors, configure_logging
 from rag.settings import AuthSettings, load_settings
-from rag.users.names import check_name, check_password, parse_groups
+from rag.users.names import check_name, check_password
 from rag.users.passwords import hash_password
 from rag.users.store import Account, UsersFile
 

@@ -1,21 +1,17 @@
-"""What a user name, a group name and a password may be; each check answers bad input with one line."""
+"""What a user name and a password may be; each check answers bad input with one line."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from rag.errors import InvalidInput
 from rag.text.display import printable
 
 MAX_NAME_CHARS = 64
-MAX_GROUPS = 100
 MAX_PASSWORD_BYTES = 72  # bcrypt reads no further (bcrypt 5 refuses longer ones)
 # Letters (any script), digits and . _ @ + -: a login or an e-mail address, never a space, comma or control
-# character, so a name prints on one line and a group list splits on commas. Groups may also hold : and /
-# (an identity provider's "/org/team" or "role:admin").
+# character, so a name prints on one line (group names: rag/access/groups.py).
 _NAME = re.compile(r"[\w.@+-]+")
-_GROUP = re.compile(r"[\w.@+:/-]+")
 
 
 def check_name(name: str) -> str:
@@ -24,25 +20,6 @@ def check_name(name: str) -> str:
     if not _NAME.fullmatch(name):
         raise InvalidInput(f"user name '{printable(name)}': letters, digits and . _ @ + - only")
     return name
-
-
-def check_group(group: str) -> str:
-    if not 1 <= len(group) <= MAX_NAME_CHARS or not _GROUP.fullmatch(group):
-        raise InvalidInput(f"group '{printable(group[:MAX_NAME_CHARS])}': 1 to {MAX_NAME_CHARS} letters, digits "
-                           "and . _ @ + : / - only")
-    return group
-
-
-def check_groups(groups: Iterable[str]) -> frozenset[str]:
-    checked = frozenset(check_group(g) for g in groups)
-    if len(checked) > MAX_GROUPS:
-        raise InvalidInput(f"{len(checked)} groups: at most {MAX_GROUPS}")
-    return checked
-
-
-def parse_groups(text: str) -> frozenset[str]:
-    """`hr, staff` → {"hr", "staff"}: comma-separated, spaces around names ignored, empty entries dropped."""
-    return check_groups(part.strip() for part in text.split(",") if part.strip())
 
 
 def check_password(password: str, min_chars: int) -> str:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rag.access.groups import parse_groups
 from rag.errors import InvalidInput
-from rag.users.names import check_name, parse_groups
+from rag.users.names import check_name
 from rag.users.user import User
 
 

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rag.access.groups import check_groups
 from rag.errors import InvalidInput
 from rag.text.display import printable
 from rag.users.files import locked, write_private
-from rag.users.names import check_groups, check_name
+from rag.users.names import check_name
 from rag.users.passwords import is_hash
 from rag.users.user import User
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ADMINS = "admins"  # the group whose members add documents and sync from the page
+from rag.access.groups import ADMINS
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def test_first_matching_rule_decides_and_unmatched_files_are_closed(tmp_path: Pa
     ('[[rule]]\npath = "x/**"\ngroups = ["hr"]\nreaders = ["all"]\n', "unknown key 'readers'"),
     ('[[rule]]\npath = "../**"\ngroups = ["hr"]\n', "relative to the docs folder"),
     ('[[rule]]\npath = "/etc/**"\ngroups = ["hr"]\n', "relative to the docs folder"),
-    ('[[rule]]\npath = "x/**"\ngroups = ["h r"]\n', "is not a group name"),
+    ('[[rule]]\npath = "x/**"\ngroups = ["h r"]\n', "group 'h r'"),
     ('[[rule]]\npath = "x/**"\ngroups = "hr"\n', "groups must be a list"),
 ])
 def test_bad_rules_are_one_clear_line(tmp_path: Path, text: str, message: str) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.access.groups import parse_groups
 from rag.errors import InvalidInput
 from rag.users import User
-from rag.users.names import check_name, check_password, parse_groups
+from rag.users.names import check_name, check_password
 from rag.users.passwords import hash_password, is_hash, verify
 from rag.users.store import UsersFile
 
