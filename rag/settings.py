@@ -96,6 +96,14 @@ class RetrievalSettings(Section):
     cjk_question_share: float = setting(
         0.3, "Share of CJK letters above which an English-only encoder does not read a question (its "
         "similarity is 0.56-0.71 even for unanswerable CJK questions, measured).", ge=0.0, le=1.0)
+    scope_overfetch: float = setting(
+        2.0, "Within a scope of files (access rules, a file or folder choice) the dense side asks the store, "
+        "unfiltered, for this many times the candidates the scope's share of the chunks should hold, and "
+        "keeps those in scope: a store filter costs ~90 ms at 100k chunks whatever it selects, an unfiltered "
+        "query for 800 ~14 ms (benchmarks/RESULTS.md).", ge=1.0, le=100.0)
+    scope_fetch_max: int = setting(
+        2000, "Most chunks fetched that way; a scope that would need more (a small share of a big store) "
+        "goes through the store's filter.", ge=1, le=1_000_000)
     fetch_spare: int = setting(
         5, "Chunk texts fetched beyond top_k per batch: chunks of a version being replaced are dropped.",
         ge=0, le=100)

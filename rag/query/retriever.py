@@ -8,6 +8,7 @@ dropped from both sides before fusion.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from rag.access import EVERYONE
 from rag.errors import NoMatchingDocuments
 from rag.query.diversify import PageSpread
-from rag.query.filters import Filters, scope
+from rag.query.filters import Filters, Scope, scope
 from rag.query.fusion import rrf
 from rag.settings import RetrievalSettings
 from rag.store.knowledge_base import KnowledgeBase
@@ -53,13 +54,30 @@ class Retriever:
         q = embedder.embed_query(question) if dense_weight else None
         flagged = self.index.flagged
         k = n + len(flagged)  # room for the flagged ones among each side's first n
-        dense = self.index.store.query(q, k, within.store_filter) if q is not None else []
+        dense = self._dense(q, k, within) if q is not None else []
         # Metadata conditions (page, kind) are the store's to evaluate: the lexical side takes its ids.
         ids = set(self.index.store.ids(within.store_filter)) if within.where is not None else None
         lexical = self.index.lexical.search(question, k, files=within.files, ids=ids)
         dense, lexical = _unflagged(dense, flagged, n), _unflagged(lexical, flagged, n)
         fused = rrf([([c for c, _ in dense], dense_weight), ([c for c, _ in lexical], s.lexical_weight)], s.rrf_k)
         return self._best(sorted(fused, key=fused.__getitem__, reverse=True), fused, q, top_k, within.files)
+
+    def _dense(self, q: np.ndarray, k: int, within: Scope) -> list[tuple[str, float]]:
+        """The `k` nearest chunks in scope. A scope of files is searched by asking for more and keeping
+        those in scope (their files known from the lexical index) when that is cheaper than a filter."""
+        s, store = self.settings, self.index.store
+        if within.files is None or within.where is not None:
+            return store.query(q, k, within.store_filter)
+        files = self.index.manifest.files
+        share = sum(files[f].chunks for f in within.files if f in files) / max(self.index.manifest.chunk_total, 1)
+        fetch = math.ceil(k / max(share, 1e-9) * s.scope_overfetch)
+        if fetch <= s.scope_fetch_max:
+            hits = store.query(q, fetch)
+            owners = self.index.lexical.files_of([cid for cid, _ in hits])
+            kept = [hit for hit, owner in zip(hits, owners, strict=True) if owner in within.files]
+            if len(kept) >= k or len(hits) < fetch:  # enough, or the whole store was looked at
+                return kept[:k]
+        return store.query(q, k, within.store_filter)
 
     def _best(self, ranked: list[str], fused: dict[str, float], q: np.ndarray | None,
               top_k: int, files: frozenset[str] | None) -> list[RetrievedChunk]:

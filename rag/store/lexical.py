@@ -29,12 +29,13 @@ class _Loaded:
     stale: bool = False  # built by another tokenizer version or format
     pos: dict[str, int] = field(default_factory=dict)
     # Each chunk's file as a number into `files`: a scope of files becomes a mask in one step.
-    files: dict[str, int] = field(default_factory=dict)
+    names: list[str] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # name → its number
     file_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
 
     @classmethod
     def of(cls, ids: list[str], retriever: Any, files: list[str], file_of: list[int]) -> _Loaded:
-        return cls(ids, retriever, pos={cid: i for i, cid in enumerate(ids)},
+        return cls(ids, retriever, pos={cid: i for i, cid in enumerate(ids)}, names=files,
                    files={f: i for i, f in enumerate(files)}, file_of=np.asarray(file_of, dtype=np.int32))
 
     def mask(self, files: Collection[str] | None, ids: Collection[str] | None) -> np.ndarray | None:
@@ -110,6 +111,10 @@ class BM25Index:
 
     def __len__(self) -> int:
         return len(self._now.ids)
+
+    def files_of(self, ids: Sequence[str]) -> list[str | None]:
+        now = self._now
+        return [now.names[now.file_of[i]] if (i := now.pos.get(cid)) is not None else None for cid in ids]
 
     def search(self, query: str, k: int, *, files: Collection[str] | None = None,
                ids: Collection[str] | None = None) -> list[tuple[str, float]]:

@@ -125,6 +125,9 @@ class LexicalIndex(Protocol):
 
     def __len__(self) -> int: ...
 
+    def files_of(self, ids: Sequence[str]) -> list[str | None]:
+        """The file of each chunk id (None for an id the index does not hold)."""
+
 
 class WriterLock(Protocol):
     """One writer per store: entering raises `StoreLocked` (naming the holder) while another holds it."""
