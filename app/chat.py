@@ -10,10 +10,12 @@ import streamlit as st
 
 from app.components import answer_block
 from app.engine import exclusive
+from app.files import Originals
 from app.options import AskOptions
 from app.text import answer_md, escape_md
 from rag.logs import report_error
 from rag.types import Answer
+from rag.users import User
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -51,11 +53,13 @@ def history(turns: list[Turn]) -> list[dict[str, str]]:
     return messages
 
 
-def render(engine: Engine, options: AskOptions) -> None:
+def render(engine: Engine, options: AskOptions, user: User) -> None:
+    """The conversation and the question box; everything is searched and shown with `user`'s groups."""
     settings = engine.settings
+    originals = Originals(settings.store.docs_dir, frozenset(engine.readable_files(user.groups)))
     turns = conversation()
     for i, turn in enumerate(turns):
-        _show(turn, i, settings)
+        _show(turn, i, settings, originals)
     question = st.chat_input("Ask a question about the documents", max_chars=engine.settings.answer.question_chars,
                              submit_mode="stop")
     if isinstance(question, str) and question.strip():
@@ -65,19 +69,19 @@ def render(engine: Engine, options: AskOptions) -> None:
         with st.chat_message("user"):
             st.markdown(escape_md(turn.question))
         with st.chat_message("assistant"):
-            _answer(engine, turn, past, options, len(turns) - 1)
+            _answer(engine, turn, past, options, user, originals, len(turns) - 1)
 
 
-def _show(turn: Turn, i: int, settings: Settings) -> None:
+def _show(turn: Turn, i: int, settings: Settings, originals: Originals) -> None:
     with st.chat_message("user"):
         st.markdown(escape_md(turn.question))
     with st.chat_message("assistant"):
-        _result(turn, i, settings)
+        _result(turn, i, settings, originals)
 
 
-def _result(turn: Turn, i: int, settings: Settings) -> None:
+def _result(turn: Turn, i: int, settings: Settings, originals: Originals) -> None:
     if turn.answer is not None:
-        answer_block(turn.answer, settings.store.docs_dir, f"t{i}", closest=settings.app.closest_sources,
+        answer_block(turn.answer, originals, f"t{i}", closest=settings.app.closest_sources,
                      filtered=turn.filtered)
     elif turn.error is not None:
         st.error(f"No answer: {escape_md(turn.error)}", icon=":material/error:")
@@ -85,13 +89,14 @@ def _result(turn: Turn, i: int, settings: Settings) -> None:
         st.caption("Stopped before the answer was finished.")
 
 
-def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: AskOptions, i: int) -> None:
+def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: AskOptions, user: User,
+            originals: Originals, i: int) -> None:
     """Stream the answer into one slot, then replace it with the verified text and its source cards."""
     slot = st.empty()
     try:
         with exclusive("Another question or a document sync is in progress; yours is next…"):
             pieces = engine.ask_stream(turn.question, history=past, filters=options.filters,
-                                       top_k=options.top_k, temperature=options.temperature)
+                                       top_k=options.top_k, groups=user.groups, temperature=options.temperature)
             try:
                 shown = ""
                 with slot.container(), st.spinner("Searching the documents and writing the answer…",
@@ -111,4 +116,4 @@ def _answer(engine: Engine, turn: Turn, past: list[dict[str, str]], options: Ask
     except Exception as e:  # one line for the user, the traceback in the log; the conversation goes on
         turn.error = report_error(logger, "answering a question", e)
     with slot.container():
-        _result(turn, i, engine.settings)
+        _result(turn, i, engine.settings, originals)

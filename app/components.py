@@ -7,25 +7,25 @@ from pathlib import Path, PurePosixPath
 
 import streamlit as st
 
-from app.files import has_page_preview, mime_type, pdf_page_text, read_bytes, resolve_doc
+from app.files import Originals, has_page_preview, mime_type, pdf_page_text, read_bytes
 from app.text import answer_md, escape_md, one_line, quote_md
 from rag.types import Answer, Citation, RetrievedChunk
 
 REFUSAL_TITLE = "The documents don't say."
 
 
-def answer_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filtered: bool = False) -> None:
+def answer_block(answer: Answer, originals: Originals, key: str, *, closest: int, filtered: bool = False) -> None:
     rewritten = answer.standalone_question
     if rewritten and answer.question and rewritten.strip() != answer.question.strip():
         st.caption(f"Searched for: {escape_md(rewritten)}")  # a follow-up, completed from the conversation
     if answer.refused:
-        refusal_block(answer, docs_dir, key, closest=closest, filtered=filtered)
+        refusal_block(answer, originals, key, closest=closest, filtered=filtered)
         return
     st.markdown(answer_md(answer.text, cited_texts(answer)))
     if answer.citations:
         st.caption("Sources")
         for c in answer.citations:
-            citation_card(c, docs_dir, f"{key}-c{c.n}")
+            citation_card(c, originals, f"{key}-c{c.n}")
     st.caption(_footer(answer))
 
 
@@ -35,30 +35,30 @@ def cited_texts(answer: Answer) -> list[str]:
     return [chunk.text for chunk in answer.sources if chunk.id in cited]
 
 
-def refusal_block(answer: Answer, docs_dir: Path, key: str, *, closest: int, filtered: bool = False) -> None:
+def refusal_block(answer: Answer, originals: Originals, key: str, *, closest: int, filtered: bool = False) -> None:
     st.info(f"**{REFUSAL_TITLE}** Nothing in the knowledge base answers this closely enough, "
             "so no answer was made up.", icon=":material/search_off:")
     nearest = answer.sources[:closest]
     if nearest:
         st.caption("You may want to look at:")
         for i, chunk in enumerate(nearest, 1):
-            passage_card(chunk, docs_dir, f"{key}-p{i}")
+            passage_card(chunk, originals, f"{key}-p{i}")
     elif filtered:
         st.caption("Only the files and folders chosen in the sidebar were searched.")
 
 
-def citation_card(c: Citation, docs_dir: Path, key: str) -> None:
+def citation_card(c: Citation, originals: Originals, key: str) -> None:
     with st.container(border=True, key=f"card-{key}"):
         st.markdown(_title(f"[{c.n}]", c.file, str(c.page) if c.page else "", c.heading))
         st.markdown(quote_md(one_line(c.snippet)))
-        _original(c.file, c.page, docs_dir, key)
+        _original(c.file, c.page, originals, key)
 
 
-def passage_card(chunk: RetrievedChunk, docs_dir: Path, key: str) -> None:
+def passage_card(chunk: RetrievedChunk, originals: Originals, key: str) -> None:
     with st.container(border=True, key=f"card-{key}"):
         st.markdown(_title("", chunk.file, chunk.pages, chunk.heading))
         st.markdown(quote_md(one_line(chunk.text, 320)))
-        _original(chunk.file, chunk.page, docs_dir, key)
+        _original(chunk.file, chunk.page, originals, key)
 
 
 def _title(label: str, rel: str, pages: str, heading: str) -> str:
@@ -73,11 +73,12 @@ def _title(label: str, rel: str, pages: str, heading: str) -> str:
     return " · ".join(parts)
 
 
-def _original(rel: str, page: int | None, docs_dir: Path, key: str) -> None:
+def _original(rel: str, page: int | None, originals: Originals, key: str) -> None:
     """The way to the original: download the file, and for a PDF read the cited page right here."""
-    path = resolve_doc(docs_dir, rel)
+    path = originals.path(rel)
     if path is None:
-        st.caption("The original file is no longer in the documents folder.")
+        st.caption("The original file is not available: no longer in the documents folder, or no longer "
+                   "open to you.")
         return
     st.download_button(
         # A button label renders markdown (images included): the file name is escaped.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.parsers import registry
@@ -25,6 +26,17 @@ def resolve_doc(docs_dir: Path, rel: str) -> Path | None:
     if not path.is_relative_to(root) or path == root or not path.is_file():
         return None
     return path
+
+
+@dataclass(frozen=True)
+class Originals:
+    """The original files one user may open: inside the docs folder, and readable by their groups."""
+
+    docs_dir: Path
+    readable: frozenset[str]
+
+    def path(self, rel: str) -> Path | None:
+        return resolve_doc(self.docs_dir, rel) if rel in self.readable else None
 
 
 def mime_type(path: Path) -> str:

@@ -46,7 +46,7 @@ def main() -> None:
     st.title(TITLE)
     st.caption("Answers come only from the company documents, with their sources. "
                "Everything runs on this machine.")
-    chat.render(engine, options)
+    chat.render(engine, options, user)
 
 
 main()

@@ -24,17 +24,19 @@ def render(engine: Engine, user: User) -> AskOptions:
     with st.sidebar:
         st.button("New conversation", on_click=new_conversation, icon=":material/add_comment:",
                   key="new_conversation", width="stretch")
-        knowledge_base(engine, user)
-        return ask_options(engine)
+        files = engine.readable_files(user.groups)  # the only documents this user hears of
+        knowledge_base(engine, user, files)
+        return ask_options(engine, files)
 
 
-def knowledge_base(engine: Engine, user: User) -> None:
+def knowledge_base(engine: Engine, user: User, files: list[str]) -> None:
     s = engine.settings
     m = engine.index.manifest
+    records = [(rel, m.files[rel]) for rel in files if rel in m.files]
     st.subheader("Knowledge base")
     left, right = st.columns(2)
-    left.metric("Documents", len(m.files))
-    right.metric("Passages", m.chunk_total)
+    left.metric("Documents", len(records))
+    right.metric("Passages", sum(rec.chunks for _, rec in records))
     lines = [
         f"Last sync: {escape_md(synced(m.synced_at))}",
         f"Embedding model: {escape_md(s.embedding.model)}",
@@ -44,18 +46,22 @@ def knowledge_base(engine: Engine, user: User) -> None:
     running = holder(s.store.path)
     if running:
         st.caption(f"An ingest is running now: {escape_md(running)}")
-    if not m.files:
+    if not records and not m.files:
         how = " or upload them below" if user.is_admin else ""
         docs = str(s.store.docs_dir)
         st.warning(f"The knowledge base is empty. Put PDF or Word files in {escape_md(docs)} and "
                    f"run `python -m ingest {docs.replace('`', '')}`{how}.")
         return
-    with st.expander(f"Documents ({len(m.files)})"):
-        for rel, rec in sorted(m.files.items()):
+    if not records:
+        st.info("No document is open to you yet. Ask an admin for access.")
+        return
+    with st.expander(f"Documents ({len(records)})"):
+        for rel, rec in records:
             pages = f"{rec.pages} pages, " if rec.pages else ""
             st.markdown(f"- {escape_md(rel)}  \n  {pages}{rec.chunks} passages")
-        for rel, bad in sorted(m.failed.items()):
-            st.markdown(f"- ⚠ {escape_md(rel)}: not readable ({escape_md(bad.error)})")
+        if user.is_admin:  # a failed file has no readers yet: its name is for admins only
+            for rel, bad in sorted(m.failed.items()):
+                st.markdown(f"- ⚠ {escape_md(rel)}: not readable ({escape_md(bad.error)})")
 
 
 def synced(at: float | None, now: float | None = None) -> str:
@@ -73,9 +79,8 @@ def synced(at: float | None, now: float | None = None) -> str:
     return f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(at))} ({rel})"
 
 
-def ask_options(engine: Engine) -> AskOptions:
+def ask_options(engine: Engine, files: list[str]) -> AskOptions:
     s = engine.settings
-    files = sorted(engine.index.manifest.files)
     folders = folders_of(files)
     st.subheader("Search in")
     chosen_files = _multiselect("Files", files, FILES_KEY, "Only these files (empty: all files)")
