@@ -5,14 +5,24 @@ Needs Debian's Chromium (`make browser`); each page loads the default models onc
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app.auth import WRONG
 from tests.app.pagekit import PASSWORD, add_users
-from tests.app.test_browser import ANSWER_TIMEOUT_MS, CHROMIUM, CHROMIUM_ARGS, sample_store, streamlit_page
+from tests.app.test_browser import (
+    ANSWER_TIMEOUT_MS,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ingested_store,
+    sample_store,
+    streamlit_page,
+)
+from tests.rag.test_access import FORBIDDEN, QUESTIONS, write_docs
 
 pytestmark = [
     pytest.mark.slow,
@@ -87,3 +97,44 @@ def test_proxy_headers_in_chromium(store_env: dict[str, str], tmp_path: Path, ch
         sidebar = proxied.get_by_test_id("stSidebar")
         expect(sidebar).to_contain_text("Signed in as frank")
         expect(sidebar).to_contain_text("Admin: add documents")  # frank is in admins
+
+
+def test_two_users_see_only_their_documents_in_chromium(tmp_path: Path, chromium: object) -> None:
+    """Access rules for real: the CLI ingests HR and open files, Chromium signs in as each user."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(chromium, Browser)
+    env = ingested_store(tmp_path, write_docs)
+    users = add_users(tmp_path / "users.toml", {"ada": {"hr"}, "bob": {"staff"}})
+    env.update({"RAG_AUTH_MODE": "users", "RAG_USERS_FILE": str(users), "RAG_BCRYPT_ROUNDS": "4"})
+    question = QUESTIONS[1]  # its answer is in an HR file only
+    with streamlit_page(env, tmp_path / "streamlit.log") as url:
+        bob = signed_in_page(chromium, url, "bob")
+        sidebar = bob.get_by_test_id("stSidebar")
+        expect(sidebar).to_contain_text("Documents (2)")
+        box = bob.get_by_test_id("stChatInputTextArea")
+        box.fill(question)
+        box.press("Enter")
+        done = bob.locator('[class*="st-key-card-t0"]').or_(bob.get_by_text("The documents don't say."))
+        done.first.wait_for(timeout=ANSWER_TIMEOUT_MS)
+        shown = bob.inner_text("body").replace(question, "")
+        assert not FORBIDDEN.search(shown), FORBIDDEN.search(shown)
+        html = bob.content()
+        assert not re.search(r"400,000|95,000|Quokka|Alice Moreau|salaries\.docx|reviews\.docx", html)
+
+        ada = signed_in_page(chromium, url, "ada")
+        expect(ada.get_by_test_id("stSidebar")).to_contain_text("Documents (4)")
+        ada.get_by_test_id("stSidebar").get_by_text("Documents (4)").click()
+        expect(ada.get_by_test_id("stSidebar")).to_contain_text("hr/salaries.docx")
+
+
+def signed_in_page(chromium: Any, url: str, name: str) -> Any:
+    """A new browser context (its own session) signed in as `name`, once the chat box shows."""
+    page = chromium.new_context().new_page()
+    page.goto(url)
+    page.get_by_role("textbox", name="User name").fill(name)
+    password = page.get_by_role("textbox", name="Password")
+    password.fill(PASSWORD)
+    password.press("Enter")
+    page.get_by_test_id("stChatInputTextArea").wait_for(timeout=ANSWER_TIMEOUT_MS)
+    return page

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,8 +69,13 @@ def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) 
 
 def sample_store(root: Path) -> dict[str, str]:
     """A copy of the samples ingested by the CLI under `root`: the environment of a page on them (open mode)."""
+    return ingested_store(root, lambda docs: shutil.copytree(PROJECT_ROOT / "data" / "docs", docs))
+
+
+def ingested_store(root: Path, write: Callable[[Path], object]) -> dict[str, str]:
+    """The documents `write` puts in root/docs, ingested by the CLI: the environment of a page on them."""
     docs, store = root / "docs", root / "store"
-    shutil.copytree(PROJECT_ROOT / "data" / "docs", docs)
+    write(docs)
     env = {**os.environ, "RAG_DOCS_DIR": str(docs), "RAG_STORE_PATH": str(store), "HF_HUB_OFFLINE": "1",
            "RAG_AUTH_MODE": "open"}
     ingest = subprocess.run([sys.executable, "-m", "ingest", str(docs)], env=env, cwd=PROJECT_ROOT,
