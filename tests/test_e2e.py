@@ -95,3 +95,40 @@ def test_cli_prints_answer_and_sources(kb: Settings) -> None:
     assert "Sources:" in out, out
     source_lines = re.findall(r"^\s*\[(\d+)\] (.+?), page (\d+)", out, re.M)
     assert (CLI_QUESTION["source_file"], str(CLI_QUESTION["page"])) in [(f, p) for _, f, p in source_lines], out
+
+
+@pytest.fixture(scope="module")
+def ruled(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """HR files and open files under access.toml, through the real sync."""
+    from tests.rag.test_access import write_docs
+
+    root = tmp_path_factory.mktemp("ruled")
+    write_docs(root / "docs")
+    settings = Settings(store_path=root / "store", docs_dir=root / "docs", temperature=0.0,
+                        max_new_tokens=MAX_TOKENS)
+    assert not run_sync(settings, root / "docs", progress=False).failed
+    return settings
+
+
+def cli(store: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "RAG_TEMPERATURE": "0", "RAG_MAX_NEW_TOKENS": str(MAX_TOKENS),
+           "RAG_DOCS_DIR": str(store.store.docs_dir)}
+    return subprocess.run([sys.executable, "-m", "rag", "--store", str(store.store.path), *args],
+                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_cli_answers_with_the_callers_groups_only(ruled: Settings) -> None:
+    from tests.rag.test_access import FORBIDDEN, QUESTIONS
+
+    question = QUESTIONS[1]  # the bonus pool: in an HR file only
+    staff = cli(ruled, "--groups", "staff", "--json", question)
+    assert staff.returncode == 0, staff.stderr
+    shown = staff.stdout.replace(question, "")
+    assert not FORBIDDEN.search(shown), shown
+    hr = cli(ruled, "--groups", "hr", "--json", question)
+    assert hr.returncode == 0, hr.stderr
+    answer = json.loads(hr.stdout)
+    assert "400,000" in answer["text"].replace(" ", ""), answer["text"]
+    assert [c["file"] for c in answer["citations"]] == ["hr/salaries.docx"]
+    bad = cli(ruled, "--groups", "h r", question)
+    assert bad.returncode == 2 and "group 'h r'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
