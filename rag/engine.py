@@ -13,6 +13,7 @@ from rag.access import caller_groups
 from rag.llm import LLM, GenerationConfig, Message, complete, generation_config
 from rag.llm.thinking import strip_thinking, visible
 from rag.query.citations import is_refusal, verify
+from rag.query.conflicts import with_disagreements
 from rag.query.filters import check_filters
 from rag.query.focus import focus
 from rag.query.followup import is_follow_up
@@ -118,6 +119,8 @@ class Engine:
         if is_refusal(text, s.answer.refusal_text):
             yield refusal(llm.name)
             return
+        text = with_disagreements(text, query, sources, same_claim=s.answer.conflict_overlap,
+                                  cjk_question_share=s.retrieval.cjk_question_share)
         text, citations = verify(text, sources, snippet_chars=s.answer.snippet_chars,
                                  snippet_slack=s.answer.snippet_slack)
         timings["total"] = round(time.perf_counter() - t0, 3)

@@ -130,6 +130,10 @@ class AnswerSettings(Section):
     prompt_reserve_tokens: int = setting(
         300, "Context tokens kept free for the system prompt, the question and the chat template.",
         ge=0, le=32768)
+    conflict_overlap: float = setting(
+        0.7, "A source sentence says the same as a sentence of the answer when this share of the words of "
+        "each is in the other (figures aside); with other figures, the answer gives it as a disagreement.",
+        ge=0.0, le=1.0)
     refusal_threshold: float = setting(
         0.35, "Refuse without the LLM unless a passage's cosine to the question reaches this "
         "(or the coverage below). Calibrated: benchmarks/refusal_calibration.py.", ge=-1.0, le=1.0)

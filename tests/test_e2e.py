@@ -132,3 +132,18 @@ def test_cli_answers_with_the_callers_groups_only(ruled: Settings) -> None:
     assert [c["file"] for c in answer["citations"]] == ["hr/salaries.docx"]
     bad = cli(ruled, "--groups", "h r", question)
     assert bad.returncode == 2 and "group 'h r'" in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_sources_that_disagree_are_both_given(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import docx
+
+    root = tmp_path_factory.mktemp("disagree")
+    for name, figure in (("travel-policy.docx", 40), ("travel-faq.docx", 55)):
+        d = docx.Document()
+        d.add_paragraph(f"The daily meal allowance on business trips is {figure} euros. Hotels go through the desk.")
+        d.save(str(root / name))
+    settings = Settings(store_path=root / "store", docs_dir=root, temperature=0.0, max_new_tokens=MAX_TOKENS)
+    assert not run_sync(settings, root, progress=False).failed
+    answer = rag.build_engine(settings).ask("What is the daily meal allowance on business trips?")
+    assert "40" in answer.text and "55" in answer.text, answer.text
+    assert sorted(c.file for c in answer.citations) == ["travel-faq.docx", "travel-policy.docx"]
