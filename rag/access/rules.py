@@ -63,10 +63,6 @@ class AccessRules:
     rules: tuple[Rule, ...]
     source: Path | None = None  # None: no rules file, everything open to everyone
 
-    @property
-    def open(self) -> bool:
-        return self.source is None
-
     def groups_for(self, rel: str) -> tuple[str, ...]:
         """The groups that may read `rel` (a path relative to the docs folder); () for nobody."""
         if self.source is None:
