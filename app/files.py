@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ingest.parsers import registry
 from ingest.parsers.base import Sample
@@ -37,6 +37,19 @@ class Originals:
 
     def path(self, rel: str) -> Path | None:
         return resolve_doc(self.docs_dir, rel) if rel in self.readable else None
+
+
+def remove_doc(docs_dir: Path, rel: str) -> bool:
+    """Delete the file `rel` names inside docs_dir: a link itself, never what it points to; False when
+    there is no such file inside the folder. OSError when it cannot be deleted."""
+    if resolve_doc(docs_dir, rel) is None or ".." in PurePosixPath(rel).parts:
+        return False
+    root = docs_dir.resolve()
+    path = root / rel
+    if not path.parent.resolve().is_relative_to(root):  # a linked folder on the way
+        return False
+    path.unlink()
+    return True
 
 
 def mime_type(path: Path) -> str:

@@ -2,7 +2,7 @@
 
 Sign in (app/auth.py: auth_mode), ask in the chat, read the answer with its sources, open the cited file.
 Settings come from rag.toml and RAG_* variables (RAG_DOCS_DIR, RAG_STORE_PATH, ...); members of the `admins`
-group also get the upload-and-sync panel.
+group also get the upload-and-sync panel and the document list (delete, flagged passages).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ if str(_ROOT) not in sys.path:  # `streamlit run app/main.py` puts app/, not the
 
 import streamlit as st  # noqa: E402
 
-from app import admin, auth, chat, sidebar  # noqa: E402
+from app import admin, auth, chat, documents, sidebar  # noqa: E402
 from app import engine as engines  # noqa: E402
 from app.text import escape_md  # noqa: E402
 from rag.errors import ModelError  # noqa: E402
@@ -46,6 +46,7 @@ def main() -> None:
     st.title(TITLE)
     st.caption("Answers come only from the company documents, with their sources. "
                "Everything runs on this machine.")
+    documents.render(engine, user)
     chat.render(engine, options, user)
 
 

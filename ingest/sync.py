@@ -279,7 +279,8 @@ class Syncer:
                 groups=list(self.rules.groups_for(rel)),
             )
             ids = [chunk_id(rel, job.sha256, c) for c in job.chunks]
-            metadatas = [_metadata(rel, job, c, flag) for c, flag in zip(job.chunks, job.flags, strict=True)]
+            cleared = frozenset(manifest.cleared.get(rel, ()))
+            metadatas = [_metadata(rel, job, c, flag, cleared) for c, flag in zip(job.chunks, job.flags, strict=True)]
             if job.reparse:
                 self._drop_rewritten_chunks(rel, ids)
             self.index.replace_file(
@@ -288,8 +289,8 @@ class Syncer:
             manifest.failed.pop(rel, None)
             (report.added if job.is_new else report.updated).append(rel)
             report.warnings += [{"file": rel, "warning": w} for w in job.warnings]
-            for c, flag in zip(job.chunks, job.flags, strict=True):
-                if flag is not None:
+            for c, flag, meta in zip(job.chunks, job.flags, metadatas, strict=True):
+                if flag is not None and meta[INSTRUCTION_FLAG]:
                     logger.warning("%s%s: instruction-like passage kept out of answers (%s): %r", rel,
                                    "" if c.page is None else f" p.{c.page}", flag.reason, flag.excerpt)
                     report.flagged.append({"file": rel, "page": c.page, "reason": flag.reason,
@@ -329,8 +330,11 @@ def _outdated(kind: str, version: int | None) -> bool:
     return parser is not None and version is not None and version != parser.version
 
 
-def _metadata(rel: str, job: _Job, c: ChunkDraft, flag: InstructionFlag | None) -> Metadata:
+def _metadata(rel: str, job: _Job, c: ChunkDraft, flag: InstructionFlag | None, cleared: frozenset[str]) -> Metadata:
+    """A flagged passage whose text an admin cleared (`cleared`: its file's text hashes) keeps its reason
+    but takes part in answers."""
     folder = rel.rsplit("/", 1)[0] if "/" in rel else ""
+    digest = text_hash(c.embed_text)
     meta: Metadata = {
         "file": rel,
         "file_name": rel.rsplit("/", 1)[-1],
@@ -340,8 +344,8 @@ def _metadata(rel: str, job: _Job, c: ChunkDraft, flag: InstructionFlag | None) 
         "chunk_index": c.index,
         "heading": c.heading,
         "context": c.embed_text[: len(c.embed_text) - len(c.text)].rstrip("\n"),
-        "text_hash": text_hash(c.embed_text),
-        INSTRUCTION_FLAG: flag is not None,
+        "text_hash": digest,
+        INSTRUCTION_FLAG: flag is not None and digest not in cleared,
     }
     if flag is not None:
         meta[INSTRUCTION_REASON] = flag.reason

@@ -50,6 +50,9 @@ class Manifest:
     failed: dict[str, FailedRecord] = field(default_factory=dict)
     pending: dict[str, str] = field(default_factory=dict)  # file → version being written
     synced_at: float | None = None
+    # file → text hashes of its flagged passages an admin judged harmless: the sync does not flag them
+    # again while the file holds that text. Absent from catalogs written before admins could clear flags.
+    cleared: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def open(cls, path: Path) -> Manifest:
@@ -64,6 +67,7 @@ class Manifest:
         self.failed = {k: FailedRecord(**v) for k, v in raw.get("failed", {}).items()}
         self.pending = dict(raw.get("pending", {}))
         self.synced_at = raw.get("synced_at")
+        self.cleared = {k: list(v) for k, v in raw.get("cleared", {}).items()}
 
     def save(self) -> None:
         data = {
@@ -71,6 +75,7 @@ class Manifest:
             "failed": {k: asdict(v) for k, v in sorted(self.failed.items())},
             "pending": self.pending,
             "synced_at": self.synced_at,
+            "cleared": dict(sorted(self.cleared.items())),
         }
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_suffix(".tmp")
@@ -81,6 +86,7 @@ class Manifest:
         os.replace(tmp, self.path)
 
     def clear(self) -> None:
+        # The cleared passages stay: an admin's judgment is about a text, which a reindex reads again.
         self.files, self.failed, self.pending, self.synced_at = {}, {}, {}, None
 
     def exists(self) -> bool:

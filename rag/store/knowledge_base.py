@@ -1,25 +1,28 @@
 """The knowledge base: vector store + catalog + lexical index, kept consistent with each other.
 
-Writers (ingest) go through `replace_file` / `delete_file` under `lock`; readers (retrieval) see only
-chunks of the version the catalog has committed, and `refresh()` picks up another process's sync.
+Writers (ingest, the admins' page) go through `replace_file` / `delete_file` / `clear_flag` under `lock`
+(`writer()` outside the sync); readers (retrieval) see only chunks of the version the catalog has
+committed, and `refresh()` picks up another process's sync.
 Each part is a protocol (rag/store/protocol.py); left out, it is the one rag/store/backends.py picks.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from rag.access.readable import readable_files
-from rag.errors import StoreMismatch
+from rag.errors import InvalidInput, StoreMismatch
 from rag.settings import Settings
 from rag.store.backends import open_catalog, open_lexical, open_lock, open_vector_store
 from rag.store.catalog import FileRecord
-from rag.store.filters import All, Eq, Ne
+from rag.store.filters import All, Eq, Ne, one_of
 from rag.store.protocol import Catalog, LexicalIndex, Metadata, VectorStore, WriterLock
 
 if TYPE_CHECKING:
@@ -39,6 +42,18 @@ INSTRUCTION_FLAG = "instruction_flag"
 INSTRUCTION_REASON = "instruction_reason"
 # Distinct group sets whose readable files are kept; a company has few, and past this the cache restarts.
 _READABLE_CACHE = 256
+
+
+@dataclass(frozen=True)
+class FlaggedPassage:
+    """A chunk the sync flagged as instructions, for an admin to judge."""
+
+    id: str
+    file: str
+    page: int | None
+    reason: str
+    text: str
+    cleared: bool  # an admin judged it harmless: it takes part in answers
 
 
 def store_fingerprint(embedder: Embedder, cfg: ChunkSettings) -> dict[str, Any]:
@@ -81,6 +96,7 @@ class KnowledgeBase:
         self.writing = False
         self._query_checked = False
         self._flagged: frozenset[str] | None = None
+        self._passages: tuple[Hashable, list[FlaggedPassage]] | None = None
         self._readable: dict[tuple[frozenset[str], Hashable], frozenset[str] | None] = {}
 
     @property
@@ -108,6 +124,33 @@ class KnowledgeBase:
             self._flagged = frozenset(self.store.ids(Eq(INSTRUCTION_FLAG, True)))
         return self._flagged
 
+    def flagged_passages(self) -> list[FlaggedPassage]:
+        """The current chunks flagged at ingest, the cleared ones included, by file and position: read again
+        only when the catalog changed (a flag change saves it too)."""
+        stamp = self.manifest.stamp()
+        if self._passages is None or self._passages[0] != stamp:
+            self._passages = (stamp, self._read_passages())
+        return self._passages[1]
+
+    def _read_passages(self) -> list[FlaggedPassage]:
+        parts = [self.store.get(where=Eq(INSTRUCTION_FLAG, True))]
+        parts += [self.store.get(where=All((Eq("file", rel), one_of("text_hash", hashes))))
+                  for rel, hashes in self.manifest.cleared.items() if hashes]
+        rows = {cid: (meta, text) for got in parts
+                for cid, text, meta in zip(got.ids, got.documents, got.metadatas, strict=True)
+                if INSTRUCTION_REASON in meta and self.is_current(meta)}
+        def position(cid: str) -> tuple[str, int]:
+            meta = rows[cid][0]
+            return str(meta["file"]), int(meta.get("chunk_index", 0))
+
+        passages = []
+        for cid in sorted(rows, key=position):
+            meta, text = rows[cid]
+            page = meta.get("page")
+            passages.append(FlaggedPassage(cid, str(meta["file"]), None if page is None else int(page),
+                                           str(meta[INSTRUCTION_REASON]), text, not meta.get(INSTRUCTION_FLAG)))
+        return passages
+
     def readable(self, who: frozenset[str]) -> frozenset[str] | None:
         """The committed files callers in the groups `who` may read (None: all of them), worked out once
         per catalog version: it runs on every question."""
@@ -130,6 +173,7 @@ class KnowledgeBase:
         self._lexical_loaded = False
         self._query_checked = False
         self._flagged = None
+        self._passages = None
         self._seen = stamp
         return True
 
@@ -150,6 +194,18 @@ class KnowledgeBase:
         return rec is not None and rec.sha256 == metadata.get("doc_version")
 
     # --- writers (under the writer lock) -------------------------------------------------------
+
+    @contextmanager
+    def writer(self) -> Iterator[None]:
+        """Write through this object under the writer lock (`StoreLocked` while another writer holds it),
+        after picking up what other writers committed; meanwhile this object is not reloaded under it."""
+        with self.lock:
+            self.refresh()
+            self.writing = True
+            try:
+                yield
+            finally:
+                self.writing = False
 
     def reset(self) -> None:
         self.store.reset()
@@ -184,19 +240,63 @@ class KnowledgeBase:
         m.pending[rel] = record.sha256
         m.save()
         self.store.upsert(ids, vectors, documents, metadatas)
+        if rel in m.cleared:  # a cleared passage whose text changed is judged anew
+            texts = {meta.get("text_hash") for meta in metadatas}
+            self._set_cleared_hashes(rel, {h for h in m.cleared[rel] if h in texts})
         m.files[rel] = record
         del m.pending[rel]
         m.save()  # the commit point: from here on readers see the new version only
         self.store.delete(where=other_versions(rel, record.sha256))
 
     def delete_file(self, rel: str) -> None:
+        """Forget the file: its chunks, its record, its failure and its cleared passages."""
         m = self.manifest
         m.pending[rel] = ""
         m.files.pop(rel, None)
+        m.failed.pop(rel, None)
+        m.cleared.pop(rel, None)
         m.save()
         self.store.delete(where=Eq("file", rel))
         del m.pending[rel]
         m.save()
+
+    def clear_flag(self, rel: str, chunk_id: str) -> None:
+        """An admin judged this flagged passage harmless: it takes part in answers, and later syncs keep it
+        so while the file holds the same text (the catalog keeps the text's hash)."""
+        self._set_cleared(rel, chunk_id, cleared=True)
+
+    def flag_again(self, rel: str, chunk_id: str) -> None:
+        """Undo `clear_flag`: the passage is kept out of answers again."""
+        self._set_cleared(rel, chunk_id, cleared=False)
+
+    def _set_cleared(self, rel: str, chunk_id: str, *, cleared: bool) -> None:
+        got = self.store.get(ids=[chunk_id])
+        meta = got.metadatas[0] if got.ids else {}
+        if meta.get("file") != rel or INSTRUCTION_REASON not in meta or not self.is_current(meta):
+            raise InvalidInput(f"{rel}: no flagged passage {chunk_id!r} in the current version (synced meanwhile?)")
+        text = str(meta["text_hash"])
+        hashes = set(self.manifest.cleared.get(rel, ()))
+        same = self.store.get(where=All((Eq("file", rel), Eq("text_hash", text))))  # the text may repeat
+        ids = [cid for cid, m in zip(same.ids, same.metadatas, strict=True) if self.is_current(m)]
+
+        def catalog() -> None:
+            self._set_cleared_hashes(rel, hashes | {text} if cleared else hashes - {text})
+            self.manifest.save()
+
+        def store() -> None:
+            self.store.update_metadata(ids, [{INSTRUCTION_FLAG: not cleared}] * len(ids))
+            self._flagged = None
+
+        # The step that keeps the passage out of answers goes first: a failure between them errs that way.
+        steps: list[Callable[[], None]] = [catalog, store] if cleared else [store, catalog]
+        for step in steps:
+            step()
+
+    def _set_cleared_hashes(self, rel: str, hashes: set[str]) -> None:
+        if hashes:
+            self.manifest.cleared[rel] = sorted(hashes)
+        else:
+            self.manifest.cleared.pop(rel, None)
 
     def stored_vectors(self, rel: str) -> dict[str, np.ndarray]:
         got = self.store.get(where=Eq("file", rel), embeddings=True)

@@ -82,6 +82,7 @@ class Catalog(Protocol):
     failed: dict[str, FailedRecord]
     pending: dict[str, str]  # file → version being written
     synced_at: float | None
+    cleared: dict[str, list[str]]  # file → text hashes of flagged passages an admin cleared
 
     @property
     def versions(self) -> dict[str, str]: ...
@@ -96,7 +97,7 @@ class Catalog(Protocol):
         """Commit the fields at once: a reader sees the old catalog or the new one, never a mix."""
 
     def clear(self) -> None:
-        """Forget every file (not saved until `save()`)."""
+        """Forget every file (not saved until `save()`); the cleared passages stay."""
 
     def exists(self) -> bool:
         """Whether a catalog was ever saved: rows without one were committed by nobody."""

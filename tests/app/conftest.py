@@ -14,7 +14,7 @@ import app.engine
 from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
-from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, build_kb
+from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, add_users, build_kb, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -57,5 +57,19 @@ def page(monkeypatch: pytest.MonkeyPatch, entry_point_log: Path) -> Callable[[En
         at.run()
         assert not at.exception, at.exception
         return at
+
+    return make
+
+
+@pytest.fixture
+def admin_page(page: Callable[..., AppTest], tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
+    """The page for this engine, signed in as a member of the admins group."""
+    users = add_users(tmp_path_factory.mktemp("auth") / "users.toml", {"ada": {"admins"}})
+    monkeypatch.setenv("RAG_AUTH_MODE", "users")
+    monkeypatch.setenv("RAG_USERS_FILE", str(users))
+
+    def make(engine: Engine) -> AppTest:
+        return sign_in(page(engine), "ada")
 
     return make

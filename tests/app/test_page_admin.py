@@ -10,29 +10,14 @@ from streamlit.testing.v1 import AppTest
 
 from app.text import escape_md
 from ingest.sync import run_sync
-from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.store.lock import FileLock
-from tests.app.pagekit import SAMPLES, SpyEngine, add_users, ask, sign_in
+from tests.app.pagekit import SAMPLES, SpyEngine, ask
 
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
 PDF = (SAMPLES / "Product Datasheet NR-200.pdf").read_bytes()
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@pytest.fixture
-def admin_page(page: Callable[..., AppTest], tmp_path_factory: pytest.TempPathFactory,
-               monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    """The page for this engine, signed in as a member of the admins group."""
-    users = add_users(tmp_path_factory.mktemp("auth") / "users.toml", {"ada": {"admins"}})
-    monkeypatch.setenv("RAG_AUTH_MODE", "users")
-    monkeypatch.setenv("RAG_USERS_FILE", str(users))
-
-    def make(engine: Engine) -> AppTest:
-        return sign_in(page(engine), "ada")
-
-    return make
 
 
 def upload(at: AppTest, *files: tuple[str, bytes, str]) -> AppTest:

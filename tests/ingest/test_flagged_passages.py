@@ -13,8 +13,10 @@ import pytest
 
 from ingest.sync import SyncReport, run_sync
 from rag.embeddings import SentenceTransformerEmbedder
+from rag.errors import InvalidInput
 from rag.query.retriever import Retriever
 from rag.settings import Settings
+from rag.store.filters import Eq
 from rag.store.knowledge_base import INSTRUCTION_FLAG, INSTRUCTION_REASON, KnowledgeBase
 from tests.ingest.pdfs import write_pdf
 from tests.ingest.test_cli import ingest
@@ -114,3 +116,32 @@ def test_cli_prints_one_escaped_line_per_flagged_passage(tmp_path: Path) -> None
     assert len(lines) == 2 and not any("\x1b" in ln for ln in lines)
     assert any(ln.startswith("flagged leave.pdf p.2: ") and "ignore previous instructions" in ln for ln in lines)
     assert any(ln.startswith("flagged notice\\x1b[2J.docx: ") for ln in lines)
+
+
+def test_a_cleared_passage_outlives_a_reindex_and_is_judged_anew_when_its_text_changes(
+    tmp_path: Path, embedder: SentenceTransformerEmbedder,
+) -> None:
+    docs = hostile_docs(tmp_path / "docs")
+    settings = Settings(store_path=tmp_path / "store", docs_dir=docs)
+    index = KnowledgeBase(settings, embedder=embedder)
+    run_sync(settings, docs, progress=False, index=index)
+    [passage] = [p for p in index.flagged_passages() if p.file == "leave.pdf"]
+    [clean] = index.store.ids(Eq("file", "desks.docx"))
+    with index.writer():
+        with pytest.raises(InvalidInput, match="no flagged passage"):
+            index.clear_flag("desks.docx", clean)  # only what the sync flagged can be cleared
+        with pytest.raises(InvalidInput, match="no flagged passage"):
+            index.clear_flag("desks.docx", passage.id)  # another file's passage
+        index.clear_flag("leave.pdf", passage.id)
+    assert passage.id not in index.flagged
+    assert [(p.id, p.cleared) for p in index.flagged_passages() if p.file == "leave.pdf"] == [(passage.id, True)]
+
+    report = run_sync(settings, docs, progress=False, index=index, reindex=True)
+    assert {f["file"] for f in report.flagged} == {"notice\x1b[2J.docx"}
+    assert [p.cleared for p in index.flagged_passages() if p.file == "leave.pdf"] == [True]
+
+    text_pdf(docs / "leave.pdf", [CLEAN, HOSTILE + " This applies from today."])
+    report = run_sync(settings, docs, progress=False, index=index)
+    assert {(f["file"], f["page"]) for f in report.flagged} == {("leave.pdf", 2)}
+    assert index.manifest.cleared == {}
+    assert [p.cleared for p in index.flagged_passages() if p.file == "leave.pdf"] == [False]

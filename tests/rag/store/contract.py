@@ -332,7 +332,7 @@ class CatalogContract:
 
     def test_new_catalog_is_empty_and_unsaved(self, open_catalog: Callable[[], Catalog]) -> None:
         c = open_catalog()
-        assert (c.files, c.failed, c.pending, c.synced_at) == ({}, {}, {}, None)
+        assert (c.files, c.failed, c.pending, c.synced_at, c.cleared) == ({}, {}, {}, None, {})
         assert c.versions == {} and c.chunk_total == 0
         assert not c.exists()
 
@@ -343,11 +343,12 @@ class CatalogContract:
         c.failed["bad.pdf"] = FailedRecord(5, 6, "encrypted", kind="pdf", parser_version=3)
         c.pending["c.pdf"] = "s3"
         c.synced_at = 123.0
+        c.cleared["a.pdf"] = ["h1", "h2"]
         c.save()
         again = open_catalog()
         assert again.exists()
         assert again.files == c.files and again.failed == c.failed and again.pending == {"c.pdf": "s3"}
-        assert again.synced_at == 123.0
+        assert again.synced_at == 123.0 and again.cleared == {"a.pdf": ["h1", "h2"]}
         assert again.versions == {"a.pdf": "s1", "中文/b.docx": "s2"} and again.chunk_total == 7
 
     def test_load_sees_another_writers_save_and_stamp_changes(self, open_catalog: Callable[[], Catalog]) -> None:
@@ -363,17 +364,19 @@ class CatalogContract:
         writer.save()
         assert reader.stamp() != seen
 
-    def test_clear_forgets_everything_once_saved(self, open_catalog: Callable[[], Catalog]) -> None:
+    def test_clear_forgets_every_file_once_saved(self, open_catalog: Callable[[], Catalog]) -> None:
         c = open_catalog()
         c.files["a.pdf"] = FileRecord("s1", 1, 2, chunks=3, pages=1, kind="pdf")
         c.failed["bad.pdf"] = FailedRecord(1, 2, "no text")
         c.synced_at = 1.0
+        c.cleared["a.pdf"] = ["h1"]
         c.save()
         c.clear()
         assert (c.files, c.failed, c.pending, c.synced_at) == ({}, {}, {}, None)
         assert open_catalog().files  # not committed yet
         c.save()
         assert open_catalog().files == {} and open_catalog().exists()
+        assert open_catalog().cleared == {"a.pdf": ["h1"]}  # an admin's judgment of a text outlives a reindex
 
 
 LEXICAL_FILES = {"c1": "sea/log.pdf", "c2": "sea/night.docx", "c3": "hr/expenses.pdf", "c4": "hr/expenses.pdf"}

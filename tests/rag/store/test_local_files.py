@@ -26,6 +26,13 @@ class TestManifest(CatalogContract):
         assert json.loads(m.path.read_text(encoding="utf-8"))["synced_at"] == 5.0
         assert [p.name for p in m.path.parent.iterdir()] == [m.path.name]  # no temporary file left
 
+    def test_a_catalog_from_before_cleared_flags_loads(self, open_catalog: Callable[[], Manifest]) -> None:
+        m = open_catalog()
+        m.path.parent.mkdir(parents=True)
+        m.path.write_text(json.dumps({"files": {}, "failed": {}, "pending": {}, "synced_at": 1.0}), encoding="utf-8")
+        m.load()
+        assert m.cleared == {} and m.synced_at == 1.0
+
 
 class TestBM25Index(LexicalIndexContract):
     @pytest.fixture
