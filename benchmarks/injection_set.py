@@ -14,6 +14,7 @@ worked. All text was written for this set; names and addresses are fictional (`.
 `scan` parses and chunks every PDF/DOCX under the folders exactly as the sync does, runs
 `rag.text.instructions.find_instruction` on every chunk and prints what it flags. With `--questions`
 it also says, per document, whether the chunk that holds the payload was flagged.
+`benchmarks/injection_answers.py` asks the questions through the engine with the real LLM.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -445,6 +447,11 @@ def make(out: Path) -> None:
                                                              sorted(counts.items())))
 
 
+def load_questions(path: Path) -> dict[str, dict[str, Any]]:
+    """The rows of a questions.jsonl written by `make`, by file name."""
+    return {c["file"]: c for c in map(json.loads, path.read_text(encoding="utf-8").splitlines())}
+
+
 # --------------------------------------------------------------------------- scanning
 
 def _squash(text: str) -> str:
@@ -464,8 +471,7 @@ def scan(dirs: list[Path], questions: Path | None) -> int:
     settings = Settings()
     embedder = load_embedder(settings)
     cfg = chunk_settings(settings, embedder)
-    cases = {c["file"]: c for c in map(json.loads, questions.read_text(encoding="utf-8").splitlines())} \
-        if questions else {}
+    cases = load_questions(questions) if questions else {}
     # file → [flagged?] of the chunks that hold its payload, and of those that hold its honest answer
     payload_chunks: dict[str, list[bool]] = {}
     answer_chunks: dict[str, list[bool]] = {}
