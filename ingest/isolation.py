@@ -1,10 +1,10 @@
 """Files parsed in a child process under limits (ingest/worker.py), so a hostile one fails alone.
 
 One long-lived worker per sync parses the files one by one, as the parse thread did in process; the
-overhead is a pickled document per file, lost in the noise (benchmarks/RESULTS.md). A file that crashes the
-worker, outlives the clock or exhausts the memory gets a one-line reason, and the next file a fresh
-worker. The address space is capped by RLIMIT_AS and CPU time by RLIMIT_CPU in the worker; the clock
-is watched here, where a worker stuck in a parser can still be killed.
+overhead, a pickled document per file, is lost in the noise (benchmarks/RESULTS.md). A file that
+crashes the worker, outlives the clock or exhausts the memory gets a one-line reason, and the next file
+a fresh worker. The address space is capped by RLIMIT_AS and CPU time by RLIMIT_CPU in the worker; the
+clock is watched here, where a worker stuck in a parser can still be killed.
 """
 
 from __future__ import annotations
