@@ -85,27 +85,31 @@ def panel(engine: Engine, user: User) -> None:
 
 
 def _sync(engine: Engine, result: AdminResult) -> None:
-    """The CLI's sync, in a worker thread so the page can show per-file progress meanwhile."""
+    """The CLI's sync, as a child process: whatever it meets cannot take the page down. Its per-file
+    progress shows meanwhile; then the page's engine reads what it wrote."""
     s = engine.settings
     expected = {rel: (s.store.docs_dir / rel).stat() for rel in result.saved}
-    with exclusive("Waiting for the answer in progress to finish…"):
-        bar = st.progress(0.0, text="Starting the sync…")
-        _run(engine, expected, bar, result)
+    bar = st.progress(0.0, text="Starting the sync…")
+    _run(engine, expected, bar, result)
     bar.empty()
+    with exclusive("Waiting for the answer in progress to finish…"):
+        engine.index.refresh()
 
 
 def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerator,
          result: AdminResult) -> None:
-    from ingest.sync import run_sync
-    from rag.errors import StoreLocked, StoreMismatch
+    from ingest.process import SyncFailed, run_sync_process
+    from rag.store.backends import open_catalog
 
     s = engine.settings
+    catalog = open_catalog(s.store)  # the child's commits, read as they land
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="page-sync") as pool:
-        job = pool.submit(run_sync, s, s.store.docs_dir, progress=False, index=engine.index)
+        job = pool.submit(run_sync_process, s, s.store.docs_dir)
         while not job.done():
-            done = [rel for rel, stat in expected.items()
-                    if _handled(engine.index.manifest, rel, stat.st_size, stat.st_mtime_ns)]
             if expected:
+                catalog.load()
+                done = [rel for rel, stat in expected.items()
+                        if _handled(catalog, rel, stat.st_size, stat.st_mtime_ns)]
                 text = f"Indexed {len(done)} of {len(expected)} new files…"
                 bar.progress(len(done) / len(expected), text=text)
             else:
@@ -115,10 +119,10 @@ def _run(engine: Engine, expected: dict[str, os.stat_result], bar: DeltaGenerato
             result.report = job.result()
         except Exception as e:  # shown to the admin; an unexpected one's traceback goes to the log
             line = report_error(logger, "sync from the page", e)
-            if isinstance(e, StoreLocked):
-                line += ". The files were saved; they will be indexed by the next sync."
-            elif not isinstance(e, StoreMismatch):
+            if not (isinstance(e, SyncFailed) and e.known):  # a known one's line says the fix itself
                 line = f"the sync failed: {line}"
+            if result.saved:
+                line += ". The files were saved; they will be indexed by the next sync."
             result.error = line
 
 

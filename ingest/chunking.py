@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import Protocol
 
 from ingest.parsers.base import Block
+from rag.errors import LimitExceeded
 from rag.text.sentences import unit_spans
 
 
@@ -47,7 +48,9 @@ class ChunkSettings:
     max_prefix_tokens: int  # title and heading path put before the text
 
 
-def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSettings) -> list[ChunkDraft]:
+def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSettings, *,
+                 limit: int | None = None) -> list[ChunkDraft]:
+    """The file's chunks; past `limit` of them, LimitExceeded, as soon as the next one is cut."""
     chunks: list[ChunkDraft] = []
     for (page, headings), group in groupby(blocks, key=lambda b: (b.page, b.headings)):
         section = list(group)
@@ -66,6 +69,8 @@ def chunk_blocks(blocks: list[Block], title: str, tok: Tokenizer, cfg: ChunkSett
                     headings=headings,
                 )
             )
+            if limit is not None and len(chunks) > limit:
+                raise LimitExceeded(f"more than {limit:,} passages", "max_chunks")
     return chunks
 
 

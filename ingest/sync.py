@@ -1,31 +1,34 @@
 """One sync makes the store match the folder: scan → parse → chunk → embed → store, file by file.
 
-Parsing runs in a thread ahead of the encoder (torch releases the GIL), and chunks of several files
-are embedded together so small files still fill the encoder's batches.
+Parsing runs ahead of the encoder, in a child process under limits (ingest/isolation.py) driven by a
+thread here, and chunks of several files are embedded together so small files still fill the
+encoder's batches. A file over a limit (settings.limits) fails alone, with a one-line reason.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import queue
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ingest.chunking import ChunkDraft, ChunkSettings, chunk_blocks
-from ingest.parsers import ParseOptions, detect, parse
+from ingest.isolation import IsolatedParser
+from ingest.parsers import ParseOptions
 from ingest.parsers.registry import named
 from ingest.progress import Progress
 from ingest.scan import FileInfo, file_sha256, scan
 from rag.access import EVERYONE, AccessRules, rules_path
 from rag.embeddings import Embedder
-from rag.errors import ParseError, StoreMismatch
+from rag.errors import LimitExceeded, StoreMismatch
 from rag.settings import Settings
 from rag.store.backends import open_lock
 from rag.store.catalog import FailedRecord, FileRecord
@@ -73,6 +76,13 @@ class SyncReport:
         data["added"], data["updated"], data["deleted"] = len(self.added), len(self.updated), len(self.deleted)
         return data
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SyncReport:
+        """The report `to_json` printed (`python -m ingest --json`)."""
+        values = {f.name: data[f.name] for f in fields(cls) if f.name in data}
+        values.update(added=data["added_files"], updated=data["updated_files"], deleted=data["deleted_files"])
+        return cls(**values)
+
 
 @dataclass
 class _Job:
@@ -86,6 +96,7 @@ class _Job:
     chunks: list[ChunkDraft] = field(default_factory=list)
     flags: list[InstructionFlag | None] = field(default_factory=list)  # one per chunk
     error: str | None = None
+    limit: str | None = None  # the setting whose limit refused the file
     warnings: list[str] = field(default_factory=list)
 
 
@@ -113,7 +124,10 @@ class Syncer:
         self.settings = settings
         self.index = index
         self.embedder = index.embedder
-        self.options = ParseOptions(passwords=tuple(passwords))
+        limits = settings.limits
+        self.options = ParseOptions(passwords=tuple(passwords), max_pages=limits.pages,
+                                    max_unzipped_mb=limits.unzipped_mb, max_zip_ratio=limits.zip_ratio)
+        self._flat = settings.flat()
         self.show_progress = progress
         self.cfg = chunk_settings(settings, self.embedder)
         self.rules = AccessRules(())
@@ -150,7 +164,10 @@ class Syncer:
         if dry_run:
             report.access_changed = self._access_changes(manifest, apply=False)
             for job in jobs:
-                (report.added if job.is_new else report.updated).append(job.info.rel)
+                if job.error is not None:
+                    report.failed.append({"file": job.info.rel, "error": job.error})
+                else:
+                    (report.added if job.is_new else report.updated).append(job.info.rel)
             report.files, report.chunks = len(manifest.files), manifest.chunk_total
             report.seconds = time.monotonic() - t0
             logger.info("sync of %s: %s", docs_dir, report.summary())
@@ -185,9 +202,17 @@ class Syncer:
                 continue
             bad = manifest.failed.get(info.rel)
             if (bad and bad.size == info.size and bad.mtime_ns == info.mtime_ns and not self.options.passwords
-                    and not _outdated(bad.kind, bad.parser_version)):
-                # Unchanged bad file: report it again without paying for another parse.
+                    and not _outdated(bad.kind, bad.parser_version)
+                    and (bad.limit is None or bad.limit == self._stamp(bad.limit.split("=", 1)[0]))):
+                # Unchanged bad file, refused by a limit that did not change: report it again without
+                # paying for another parse (a bomb, say).
                 report.failed.append({"file": info.rel, "error": bad.error})
+                continue
+            if info.size > self.settings.limits.file_mb << 20:  # neither hashed nor parsed
+                size = math.ceil(info.size / 2**20 * 10) / 10  # up: never "1.0 MB, over the limit of 1 MB"
+                over = LimitExceeded(f"{size:,.1f} MB, over the limit of {self.settings.limits.file_mb:,} MB",
+                                     "max_file_mb")
+                jobs.append(_Job(info=info, sha256="", is_new=rec is None, error=str(over), limit=over.setting))
                 continue
             # Size and time that say unchanged are trusted for an outdated file's hash too.
             sha = rec.sha256 if rec is not None and same else file_sha256(info.path)
@@ -215,18 +240,36 @@ class Syncer:
                 rec.groups = groups
         return changed
 
+    def _stamp(self, setting: str | None) -> str | None:
+        """A limit's setting with its value, kept with a file it refused: changed, the file is tried again."""
+        return None if setting is None else f"{setting}={self._flat.get(setting)}"
+
     def _ingest(self, jobs: list[_Job], report: SyncReport) -> None:
         progress = Progress(len(jobs), enabled=self.show_progress)
         parsed: queue.Queue[_Job | None] = queue.Queue(maxsize=16)
         stop = threading.Event()
+        failure: list[BaseException] = []
+
+        def put(item: _Job | None) -> None:
+            while not stop.is_set():  # a writer that stopped takes nothing more: give up, close the worker
+                try:
+                    parsed.put(item, timeout=0.5)
+                    return
+                except queue.Full:
+                    continue
 
         def produce() -> None:
-            for job in jobs:
-                if stop.is_set():
-                    break
-                self._parse(job)
-                parsed.put(job)
-            parsed.put(None)
+            try:
+                with IsolatedParser(self.settings.limits, self.options) as parser:
+                    for job in jobs:
+                        if stop.is_set():
+                            break
+                        self._parse(job, parser)
+                        put(job)
+            except BaseException as e:  # raised in the sync's own thread below
+                failure.append(e)
+            finally:
+                put(None)
 
         worker = threading.Thread(target=produce, name="ingest-parse", daemon=True)
         worker.start()
@@ -244,19 +287,27 @@ class Syncer:
         finally:
             stop.set()
             progress.close()
+        if failure:
+            raise failure[0]
 
-    def _parse(self, job: _Job) -> None:
+    def _parse(self, job: _Job, parser: IsolatedParser) -> None:
+        if job.error is not None:  # refused before parsing
+            return
+        got = parser.parse(job.info.path)
+        job.kind, job.parser_version = got.kind, got.parser_version
+        if got.doc is None:
+            job.error, job.limit = got.error or "no document", got.limit
+            return
+        job.pages, job.warnings = got.doc.pages, got.doc.warnings
         try:
-            parser = detect(job.info.path)
-            job.kind, job.parser_version = parser.name, parser.version
-            doc = parse(job.info.path, self.options, parser)
-            job.pages, job.warnings = doc.pages, doc.warnings
-            job.chunks = chunk_blocks(doc.blocks, Path(job.info.rel).stem, self.embedder, self.cfg)
-            if not job.chunks:
-                job.error = "no extractable text"
-            job.flags = [find_instruction(c.embed_text) for c in job.chunks]
-        except ParseError as e:
-            job.error = str(e)
+            job.chunks = chunk_blocks(got.doc.blocks, Path(job.info.rel).stem, self.embedder, self.cfg,
+                                      limit=self.settings.limits.chunks)
+        except LimitExceeded as e:
+            job.error, job.limit = str(e), e.setting
+            return
+        if not job.chunks:
+            job.error = "no extractable text"
+        job.flags = [find_instruction(c.embed_text) for c in job.chunks]
 
     def _write(self, batch: list[_Job], report: SyncReport, progress: Progress) -> None:
         manifest = self.index.manifest
@@ -269,7 +320,7 @@ class Syncer:
                 logger.warning("%s not ingested: %s%s", rel, job.error, kept)
                 report.failed.append({"file": rel, "error": job.error + kept})
                 manifest.failed[rel] = FailedRecord(job.info.size, job.info.mtime_ns, job.error,
-                                                    job.kind, job.parser_version)
+                                                    job.kind, job.parser_version, self._stamp(job.limit))
                 manifest.save()
                 progress.advance(0, rel)
                 continue

@@ -35,5 +35,13 @@ class ParseError(RagError):
     """A file that cannot be ingested; the message is the one-line reason shown to the admin."""
 
 
+class LimitExceeded(ParseError):
+    """A file over one of the limits (settings.limits); `setting` is the flat name of the one it broke."""
+
+    def __init__(self, message: str, setting: str) -> None:
+        super().__init__(f"{message} (setting {setting})")
+        self.setting = setting
+
+
 class NoMatchingDocuments(RagError):
     """The filters select no document at all (an empty scope, not an error of the caller's)."""

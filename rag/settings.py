@@ -214,8 +214,39 @@ class AuthSettings(Section):
 
 
 class LimitsSettings(Section):
+    """What one document file may cost the sync. A file over a limit is refused whole, with a one-line
+    reason naming the setting, and tried again once it changes or that setting does; the other files
+    go in. Parsing runs in a child process (ingest/isolation.py), so a parser that crashes, hangs or
+    runs out of memory on a hostile file ends that process, not the sync."""
+
     file_mb: int = setting(200, "Largest file ingested, in MB; a larger one is reported and skipped.",
                            flat="max_file_mb", ge=1, le=100_000)
+    memory_mb: int = setting(
+        2048, "Address space of the parser process, in MB, which a flate or ZIP bomb would fill: parsing "
+        "any FinanceBench 10-K takes under 120 (benchmarks/isolation_overhead.py).", flat="parse_memory_mb",
+        ge=256, le=1_048_576)
+    cpu_seconds: int = setting(
+        120, "CPU seconds one file's parse may use: the longest FinanceBench 10-K (213 pages) takes about 3.",
+        flat="parse_cpu_seconds", ge=1, le=86_400)
+    wall_seconds: float = setting(
+        300.0, "Seconds one file's parse may take by the clock, which also stops a parser that waits "
+        "rather than computes; above the CPU limit, since the encoder shares the cores during a sync.",
+        flat="parse_wall_seconds", gt=0, le=86_400)
+    pages: int = setting(
+        5000, "Pages of a PDF: a file with more is refused, not read in part (a partly indexed file "
+        "would answer as if it were whole). Six bytes add a page: one page object listed 20,000 times is a "
+        "120 KB file.",
+        flat="max_pages", ge=1, le=1_000_000)
+    chunks: int = setting(
+        20_000, "Passages one file may yield: a file yielding more is refused, not truncated. The "
+        "FinanceBench filings yield about 6 a page, so a 1,000-page filing about 6,000.", flat="max_chunks",
+        ge=1, le=10_000_000)
+    unzipped_mb: int = setting(
+        1000, "What a Word file's ZIP members may unpack to in all, in MB, by its central directory, "
+        "checked before it is opened.", flat="max_unzipped_mb", ge=1, le=100_000)
+    zip_ratio: float = setting(
+        100.0, "Largest unpacked-to-packed size ratio of a ZIP member of 1 MB or more: Word's own parts "
+        "reach about 32 (styles), a bomb of zeros about 1,000.", flat="max_zip_ratio", ge=1.0, le=100_000.0)
 
 
 class LogSettings(Section):

@@ -32,6 +32,10 @@ class ParsedDoc:
 @dataclass(frozen=True)
 class ParseOptions:
     passwords: tuple[str, ...] = ()  # tried on encrypted files, after the empty password
+    # The limits a parser applies itself (settings.limits), raising LimitExceeded; None: no limit.
+    max_pages: int | None = None
+    max_unzipped_mb: int | None = None
+    max_zip_ratio: float | None = None
 
 
 _HEAD_BYTES = 1024  # the PDF spec lets junk precede the header within the first 1024 bytes

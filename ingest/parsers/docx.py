@@ -14,6 +14,7 @@ from pathlib import Path
 from lxml import etree
 
 from ingest.parsers.base import Block, ParsedDoc, ParseOptions, Parser, Sample
+from ingest.parsers.ziplimits import check_zip
 from rag.errors import ParseError
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -38,6 +39,7 @@ def sniff(sample: Sample) -> bool:
 
 
 def parse_docx(path: Path, options: ParseOptions) -> ParsedDoc:
+    check_zip(path, options)
     body, styles = _open(path)
     levels = _heading_levels(styles)
     doc = ParsedDoc(kind="docx")

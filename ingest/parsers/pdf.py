@@ -19,7 +19,7 @@ from typing import Any
 from ingest.parsers.base import Block, ParsedDoc, ParseOptions, Parser, Sample
 from ingest.parsers.pdf_cid_text import CidPageReader
 from ingest.parsers.pdf_titles import page_sections
-from rag.errors import ParseError
+from rag.errors import LimitExceeded, ParseError
 from rag.text.cjk import CJK_WITH_PUNCT
 
 logger = logging.getLogger(__name__)
@@ -106,6 +106,8 @@ def parse_pdf(path: Path, options: ParseOptions) -> ParsedDoc:
         raise ParseError(f"corrupt PDF ({type(e).__name__}: {e})") from e
     if n_pages == 0:
         raise ParseError("PDF has no pages")
+    if options.max_pages is not None and n_pages > options.max_pages:
+        raise LimitExceeded(f"{n_pages:,} pages, over the limit of {options.max_pages:,}", "max_pages")
 
     try:
         labels = list(reader.page_labels)

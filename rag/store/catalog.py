@@ -39,6 +39,7 @@ class FailedRecord:
     error: str
     kind: str = ""  # "" when the kind could not be told (empty file, unknown type)
     parser_version: int | None = None  # tried again when its kind's parser has another version
+    limit: str | None = None  # the limit that refused it, "max_pages=5000": tried again when that changes
 
 
 @dataclass

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,6 +20,7 @@ from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
 from rag.store.lock import FileLock
 from tests.app.pagekit import SAMPLES, SpyEngine, ask
+from tests.processes import descendants
 
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
 PDF = (SAMPLES / "Product Datasheet NR-200.pdf").read_bytes()
@@ -140,3 +147,44 @@ def test_sync_now_reports_removed_files(admin_page: Callable[..., AppTest], own_
     assert at.multiselect(key="filter_files").value == []  # a removed file is no longer a choice
     assert "Product Datasheet NR-200.pdf" not in at.multiselect(key="filter_files").options
     assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "3"
+
+
+def test_the_sync_runs_with_the_page_settings(admin_page: Callable[..., AppTest], own_kb: Settings,
+                                              make_engine: Callable[[Settings], SpyEngine]) -> None:
+    """The child process gets the engine's settings, not the environment's: its own limit refuses the file."""
+    at = admin_page(make_engine(own_kb.replace(max_chunks=1)))
+    upload(at, ("Remote Work Policy.docx", DOCX, DOCX_MIME))
+    assert report(at) == [f"- **failed** {escape_md('Remote Work Policy.docx')}: "
+                          f"{escape_md('more than 1 passages (setting max_chunks)')}"]
+    assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "4"
+
+
+def test_a_sync_that_crashes_is_one_line_and_the_page_goes_on(admin_page: Callable[..., AppTest], own_kb: Settings,
+                                                               make_engine: Callable[[Settings], SpyEngine]) -> None:
+    at = admin_page(make_engine(own_kb))
+    killed: list[int] = []
+
+    def kill_the_sync() -> None:  # kill -9, as the kernel's OOM killer would
+        deadline = time.monotonic() + 120
+        while not killed and time.monotonic() < deadline:
+            for pid in descendants(os.getpid()):
+                with contextlib.suppress(OSError):
+                    if Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[1:3] == [b"-m", b"ingest"]:
+                        os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_the_sync)
+    killer.start()
+    try:
+        upload(at, ("Remote Work Policy.docx", DOCX, DOCX_MIME))
+    finally:
+        killer.join()
+    assert killed
+    assert [e.value for e in at.sidebar.error] == [escape_md(
+        "the sync failed: the sync process was killed (signal 9). The files were saved; they will be indexed "
+        "by the next sync.")]
+    at.button(key="admin_sync").click().run()  # the page goes on, and the next sync indexes the file
+    assert not at.exception
+    assert report(at) == [f"- **added** {escape_md('Remote Work Policy.docx')}"]
+    assert {m.label: m.value for m in at.sidebar.metric}["Documents"] == "5"

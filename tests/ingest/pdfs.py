@@ -21,6 +21,11 @@ def write_pdf(path: Path, font: bytes, contents: Sequence[bytes], extra: Sequenc
         objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {first_page + 2 * i + 1} 0 R "
                        "/Resources << /Font << /F1 3 0 R >> >> >>".encode())
         objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content))
+    return write_objects(path, objects)
+
+
+def write_objects(path: Path, objects: Sequence[bytes]) -> Path:
+    """A PDF of these objects, numbered from 1; object 1 is the catalog."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, 1):

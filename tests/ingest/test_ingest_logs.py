@@ -18,6 +18,7 @@ from rag.logs import configure_logging
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
 from tests.conftest import SAMPLES
+from tests.ingest.hostile import buggy
 
 
 def test_a_parser_bug_is_one_report_line_and_a_traceback_in_the_log(
@@ -27,9 +28,6 @@ def test_a_parser_bug_is_one_report_line_and_a_traceback_in_the_log(
     docs.mkdir()
     shutil.copy(SAMPLES / "Product Datasheet NR-200.pdf", docs)
     shutil.copy(SAMPLES / "policies" / "IT Security Policy.docx", docs)
-
-    def buggy(path: Path, options: ParseOptions) -> None:
-        raise IndexError("list index out of range")
 
     monkeypatch.setattr(registry, "PARSERS", tuple(replace(p, parse=buggy) if p.name == "docx" else p
                                                    for p in registry.PARSERS))

@@ -4,14 +4,14 @@ import json
 import os
 import shutil
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
-from typing import Any
 
 import docx
 import pytest
 
-import ingest.sync as sync_module
-from ingest.parsers import ParsedDoc, ParseOptions, Parser, parse, registry
+from ingest.isolation import IsolatedParser, Outcome
+from ingest.parsers import Parser, parse, registry
 from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import StoreMismatch
@@ -19,6 +19,7 @@ from rag.settings import Settings
 from rag.store.catalog import Manifest
 from rag.store.filters import Eq
 from rag.store.knowledge_base import KnowledgeBase
+from tests.ingest.hostile import revised
 
 
 def assert_consistent(index: KnowledgeBase) -> None:
@@ -170,26 +171,21 @@ def bump_parser(monkeypatch: pytest.MonkeyPatch, kind: str, rewrite: bool = Fals
     def bumped(p: Parser) -> Parser:
         if p.name != kind:
             return p
-
-        def parse(path: Path, options: ParseOptions) -> ParsedDoc:
-            doc = p.parse(path, options)
-            if rewrite:
-                doc.blocks = [replace(b, text=f"{b.text} Revised reading.") for b in doc.blocks]
-            return doc
-
-        return replace(p, version=p.version + 1, parse=parse)
+        return replace(p, version=p.version + 1, parse=partial(revised, p.parse) if rewrite else p.parse)
 
     monkeypatch.setattr(registry, "PARSERS", tuple(bumped(p) for p in registry.PARSERS))
 
 
 def spy_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the files the sync sends to the parser process."""
     parsed: list[str] = []
+    original = IsolatedParser.parse
 
-    def spy(path: Path, *args: Any) -> ParsedDoc:
+    def spy(self: IsolatedParser, path: Path) -> Outcome:
         parsed.append(path.name)
-        return parse(path, *args)
+        return original(self, path)
 
-    monkeypatch.setattr(sync_module, "parse", spy)
+    monkeypatch.setattr(IsolatedParser, "parse", spy)
     return parsed
 
 
