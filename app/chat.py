@@ -56,7 +56,7 @@ def history(turns: list[Turn]) -> list[dict[str, str]]:
 def render(engine: Engine, options: AskOptions, user: User) -> None:
     """The conversation and the question box; everything is searched and shown with `user`'s groups."""
     settings = engine.settings
-    originals = Originals(settings.store.docs_dir, frozenset(engine.readable_files(user.groups)))
+    originals = Originals(settings.store.docs_dir, frozenset(engine.readable_files(user.groups)), settings.limits)
     turns = conversation()
     for i, turn in enumerate(turns):
         _show(turn, i, settings, originals)

@@ -7,8 +7,10 @@ from pathlib import Path, PurePosixPath
 
 import streamlit as st
 
-from app.files import Originals, has_page_preview, mime_type, pdf_page_text, read_bytes
+from app.files import Originals, has_page_preview, mime_type, read_bytes
+from app.preview import page_text
 from app.text import answer_md, escape_md, one_line, quote_md
+from rag.settings import LimitsSettings
 from rag.types import Answer, Citation, RetrievedChunk
 
 REFUSAL_TITLE = "The documents don't say."
@@ -87,7 +89,7 @@ def _original(rel: str, page: int | None, originals: Originals, key: str) -> Non
     )
     if page and has_page_preview(path):
         with st.expander(f"Page {page} of the PDF as text"):
-            text = _page_text(str(path), path.stat().st_mtime_ns, page)
+            text = _page_text(str(path), path.stat().st_mtime_ns, page, originals.limits)
             if text:
                 st.markdown(quote_md(text))
             else:
@@ -95,8 +97,8 @@ def _original(rel: str, page: int | None, originals: Originals, key: str) -> Non
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_text(path: str, mtime_ns: int, page: int) -> str | None:
-    return pdf_page_text(Path(path), page)
+def _page_text(path: str, mtime_ns: int, page: int, limits: LimitsSettings) -> str | None:
+    return page_text(Path(path), page, limits)
 
 
 def _footer(answer: Answer) -> str:

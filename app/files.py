@@ -10,6 +10,7 @@ from pathlib import Path, PurePosixPath
 from ingest.parsers import registry
 from ingest.parsers.base import Sample
 from rag.errors import ParseError
+from rag.settings import LimitsSettings
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Originals:
 
     docs_dir: Path
     readable: frozenset[str]
+    limits: LimitsSettings  # what reading one for a preview may take
 
     def path(self, rel: str) -> Path | None:
         return resolve_doc(self.docs_dir, rel) if rel in self.readable else None
@@ -62,20 +64,6 @@ def has_page_preview(path: Path) -> bool:
         return registry.detect(Sample(path)).page_preview
     except (ParseError, OSError):
         return False
-
-
-def pdf_page_text(path: Path, page: int) -> str | None:
-    """The text of one PDF page (1-based), or None when it cannot be read (encrypted, damaged, no page)."""
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(path)
-        if reader.is_encrypted or not 1 <= page <= len(reader.pages):
-            return None
-        return reader.pages[page - 1].extract_text() or ""
-    except Exception:  # any parser failure just means: no page preview
-        logger.exception("no preview of %s page %d", path, page)
-        return None
 
 
 def read_bytes(path: Path) -> bytes:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import resource
 from pathlib import Path
 
 import pytest
 
-from app.files import has_page_preview, mime_type, pdf_page_text, resolve_doc
+from app.files import has_page_preview, mime_type, resolve_doc
 from app.options import build_filters, folders_of
+from app.preview import page_text
 from app.sidebar import synced
 from app.text import answer_md, escape_md, quote_md
 from app.uploads import (
@@ -18,7 +20,9 @@ from app.uploads import (
     safe_name,
     save_upload,
 )
+from rag.settings import Settings
 from tests.app.pagekit import SAMPLES
+from tests.ingest.hostile import flate_bomb_pdf
 
 PDF = (SAMPLES / "Employee Handbook.pdf").read_bytes()
 DOCX = (SAMPLES / "policies" / "IT Security Policy.docx").read_bytes()
@@ -96,10 +100,20 @@ def test_resolve_doc_stays_inside_the_docs_folder(tmp_path: Path) -> None:
 
 
 def test_pdf_page_text() -> None:
-    text = pdf_page_text(SAMPLES / "Employee Handbook.pdf", 3)
+    limits = Settings().limits
+    text = page_text(SAMPLES / "Employee Handbook.pdf", 3, limits)
     assert text and "26 days" in text
-    assert pdf_page_text(SAMPLES / "Employee Handbook.pdf", 99) is None
-    assert pdf_page_text(SAMPLES / "policies" / "IT Security Policy.docx", 1) is None
+    assert page_text(SAMPLES / "Employee Handbook.pdf", 99, limits) is None
+    assert page_text(SAMPLES / "policies" / "IT Security Policy.docx", 1, limits) is None
+
+
+def test_a_page_preview_of_a_bomb_costs_a_child_only(tmp_path: Path) -> None:
+    """The preview reads the PDF in a child under the parse limits: the server process never inflates it."""
+    bomb = flate_bomb_pdf(tmp_path / "bomb.pdf", 512)
+    limits = Settings().limits.model_copy(update={"memory_mb": 300})
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    assert page_text(bomb, 1, limits) is None
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024  # KB: this process did not grow
 
 
 def test_uploads_are_checked_by_the_kinds_sniffers() -> None:
