@@ -13,12 +13,12 @@ from rag.store.lock import FileLock
 
 
 def test_the_environment_carries_exactly_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(store_path=tmp_path / "store", top_k=7, admin=True, log_file=tmp_path / "x.log",
+    settings = Settings(store_path=tmp_path / "store", top_k=7, auth_mode="users", log_file=tmp_path / "x.log",
                         max_pages=12, dense_weight=0.25, llm_backend="openai")
     monkeypatch.setenv("RAG_TOP_K", "99")  # the caller's environment does not leak past its settings
     monkeypatch.setenv("RAG_RETRIEVAL__CANDIDATES", "3")
     env = environment(settings)
-    assert env["RAG_TOP_K"] == "7" and env["RAG_ADMIN"] == "true" and "RAG_RETRIEVAL__CANDIDATES" not in env
+    assert env["RAG_TOP_K"] == "7" and env["RAG_AUTH_MODE"] == "users" and "RAG_RETRIEVAL__CANDIDATES" not in env
     assert "RAG_CHROMA_HOST" not in env  # unset: its default
     for name in [k for k in os.environ if k.startswith("RAG_")]:
         monkeypatch.delenv(name)
