@@ -18,6 +18,7 @@ from ingest.sync import run_sync
 from rag.embeddings import SentenceTransformerEmbedder
 from rag.errors import InvalidInput
 from rag.lcel import LangChainRetriever, as_langchain
+from rag.query.filters import scope
 from rag.query.retriever import Retriever
 from rag.settings import PROJECT_ROOT, Settings
 from rag.store.knowledge_base import KnowledgeBase
@@ -149,9 +150,11 @@ def test_filters_restrict_dense_and_lexical_sides(
     unfiltered = index.lexical.search(question, 40)
     assert _files(index, [unfiltered[0][0]]) - allowed
 
-    dense_seen = _spy(monkeypatch, index.store, "query")
+    retriever = Retriever(index, settings.retrieval, keep_ranked=3)
+    # The dense side's candidates as they go to fusion (it may ask the store for more and keep those in scope).
+    dense_seen = _spy(monkeypatch, retriever, "_dense")
     lexical_seen = _spy(monkeypatch, index.lexical, "search")
-    chunks = Retriever(index, settings.retrieval, keep_ranked=3).search(question, top_k=10, filters=filters)
+    chunks = retriever.search(question, top_k=10, filters=filters)
     assert chunks and {c.file for c in chunks} <= allowed
     assert len(dense_seen) == 1 and len(lexical_seen) == 1
     assert dense_seen[0] and _files(index, [cid for cid, _ in dense_seen[0]]) <= allowed
@@ -356,3 +359,18 @@ def test_similarity_to_ranks_a_paraphrase_and_skips_what_the_encoder_cannot_read
                                 "The first bridge across the river opened in 1901."])
     assert answer > other
     assert retriever.similarity_to("年假有多少天？") is None  # English-only encoder, Chinese question
+
+
+@pytest.mark.parametrize("fetch_max", [1, 2000])  # 1: always the store's filter; 2000: over-fetch and keep
+def test_both_ways_of_a_scoped_dense_search_agree(corpus: tuple[Settings, KnowledgeBase], fetch_max: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, index = corpus
+    filters, allowed, question = FILTER_CASES[0]
+    retriever = Retriever(index, settings.retrieval.model_copy(update={"scope_fetch_max": fetch_max}), keep_ranked=3)
+    asked = _spy(monkeypatch, index.store, "query")
+    dense = retriever._dense(index.embedder.embed_query(question), 5, scope(filters, index.manifest.files, None))
+    assert dense and _files(index, [cid for cid, _ in dense]) <= allowed
+    filtered = Retriever(index, settings.retrieval.model_copy(update={"scope_fetch_max": 1}), keep_ranked=3)
+    same = filtered._dense(index.embedder.embed_query(question), 5, scope(filters, index.manifest.files, None))
+    assert [cid for cid, _ in dense] == [cid for cid, _ in same]  # exact search at this size: the same hits
+    assert len(asked[0]) > 5 if fetch_max > 1 else len(asked[0]) == 5
