@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import app.engine
 from rag.engine import Engine
 from rag.settings import Settings
 from rag.store.knowledge_base import KnowledgeBase
-from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, add_users, build_kb, sign_in
+from tests.app.pagekit import MAIN, FakeLLM, SpyEngine, add_users, build_kb, copy_kb, sign_in
 
 
 @pytest.fixture(scope="session")
@@ -26,9 +25,7 @@ def shared_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settin
 @pytest.fixture
 def own_kb(tmp_path: Path, shared_kb: Settings) -> Settings:
     """A knowledge base of its own, for tests that change documents: a copy of the shared one."""
-    shutil.copytree(shared_kb.store.docs_dir, tmp_path / "docs", copy_function=shutil.copy2)
-    shutil.copytree(shared_kb.store.path, tmp_path / "store", ignore=shutil.ignore_patterns("ingest.lock"))
-    return Settings(docs_dir=tmp_path / "docs", store_path=tmp_path / "store")
+    return copy_kb(shared_kb, tmp_path)
 
 
 @pytest.fixture

@@ -64,6 +64,13 @@ def build_kb(root: Path, embedder: Any) -> Settings:
     return settings
 
 
+def copy_kb(settings: Settings, root: Path) -> Settings:
+    """A copy of a built knowledge base (documents and store) under `root`, for a test that changes it."""
+    shutil.copytree(settings.store.docs_dir, root / "docs", copy_function=shutil.copy2)
+    shutil.copytree(settings.store.path, root / "store", ignore=shutil.ignore_patterns("ingest.lock"))
+    return Settings(docs_dir=root / "docs", store_path=root / "store")
+
+
 def ask(at: AppTest, question: str) -> AppTest:
     at.chat_input[0].set_value(question).run()
     assert not at.exception, at.exception

@@ -78,20 +78,16 @@ def test_a_native_abort_fails_that_file_only(syncs: Callable[..., SyncReport], d
     assert any("ended on" in m and "abort.hostile" in m and "exit code -6" in m for m in caplog.messages)
 
 
-def test_a_parser_that_hangs_is_stopped_by_the_clock(syncs: Callable[..., SyncReport], docs: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("what", "reason", "limit"), [
+    ("hang", "took longer than 2 s (setting parse_wall_seconds)", {"parse_wall_seconds": 2}),  # the clock
+    ("spin", "used more than 1 s of CPU (setting parse_cpu_seconds)", {"parse_cpu_seconds": 1}),  # the CPU limit
+])
+def test_a_parser_that_hangs_or_spins_is_stopped(syncs: Callable[..., SyncReport], docs: Path,
+                                                 monkeypatch: pytest.MonkeyPatch, what: str, reason: str,
+                                                 limit: dict[str, float]) -> None:
     hostile.register(monkeypatch)
-    hostile.write_hostile(docs / "hang.hostile", "hang")
-    fails_alone(syncs, docs, "hang.hostile", "took longer than 2 s (setting parse_wall_seconds)", monkeypatch,
-                parse_wall_seconds=2)
-
-
-def test_a_parser_that_spins_is_stopped_by_the_cpu_limit(syncs: Callable[..., SyncReport], docs: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    hostile.register(monkeypatch)
-    hostile.write_hostile(docs / "spin.hostile", "spin")
-    fails_alone(syncs, docs, "spin.hostile", "used more than 1 s of CPU (setting parse_cpu_seconds)", monkeypatch,
-                parse_cpu_seconds=1)
+    hostile.write_hostile(docs / f"{what}.hostile", what)
+    fails_alone(syncs, docs, f"{what}.hostile", reason, monkeypatch, **limit)
 
 
 @pytest.mark.parametrize("make", [
